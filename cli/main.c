@@ -1,0 +1,59 @@
+/*
+ * main.c: the ehlo command line. Finds the subcommand and hands over to it; answers
+ * --help and --version itself.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "config.h"
+#include "cli.h"
+#include "exitcodes.h"
+
+/* The top-level usage text. */
+static void
+main_usage(FILE *f)
+{
+	fputs("usage: ehlo COMMAND [OPTIONS]\n"
+	      "\n"
+	      "ehlo explores SMTP: it shows a live session and explains every reply.\n"
+	      "\n"
+	      "commands:\n"
+	      "  send       one SMTP transaction, no questions asked (swaks-like)\n"
+	      "  explain    explain a reply code, an enhanced code, a reply line or a transcript\n"
+	      "  serve      run the practice server for a class\n"
+	      "\n"
+	      "  ehlo COMMAND --help   options of one command\n"
+	      "  ehlo --version        the version\n"
+	      "\n"
+	      "exit codes: 0 ok, 1 internal error, 2 usage, 3 connection failed, 4 TLS failed,\n"
+	      "5 AUTH failed, 6 rejected with 4xx, 7 rejected with 5xx, 8 protocol error or timeout\n",
+	      f);
+}
+
+/* Dispatch to the subcommand named in argv[1]. */
+int
+main(int argc, char **argv)
+{
+	if (argc < 2) {
+		main_usage(stdout);
+		return EHLO_EXIT_OK;
+	}
+	const char *cmd = argv[1];
+	if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
+		main_usage(stdout);
+		return EHLO_EXIT_OK;
+	}
+	if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "-V") == 0) {
+		printf("ehlo %s\n", EHLO_VERSION);
+		return EHLO_EXIT_OK;
+	}
+	if (strcmp(cmd, "send") == 0)
+		return send_main(argc - 1, argv + 1);
+	if (strcmp(cmd, "explain") == 0)
+		return explain_main(argc - 1, argv + 1);
+	if (strcmp(cmd, "serve") == 0)
+		return serve_main(argc - 1, argv + 1);
+	fprintf(stderr, "ehlo: unknown command '%s'\n", cmd);
+	main_usage(stderr);
+	return EHLO_EXIT_USAGE;
+}

@@ -1,0 +1,17 @@
+/*
+ * serve.c: ehlo serve. (Being written: not usable yet.)
+ */
+#include <stdio.h>
+
+#include "cli.h"
+#include "exitcodes.h"
+
+/* Placeholder until the command lands. */
+int
+serve_main(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	fprintf(stderr, "ehlo: 'serve' is not built yet\n");
+	return EHLO_EXIT_USAGE;
+}

@@ -1,0 +1,4 @@
+/*
+ * help.c: see help.h. (Being written.)
+ */
+#include "help.h"

@@ -1,0 +1,4 @@
+/*
+ * server.c: see server.h. (Being written.)
+ */
+#include "server.h"

@@ -1,0 +1,4 @@
+/*
+ * caps.c: see caps.h. (Being written.)
+ */
+#include "caps.h"

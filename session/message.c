@@ -1,0 +1,4 @@
+/*
+ * message.c: see message.h. (Being written.)
+ */
+#include "message.h"

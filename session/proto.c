@@ -1,0 +1,4 @@
+/*
+ * proto.c: see proto.h. (Being written.)
+ */
+#include "proto.h"

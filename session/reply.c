@@ -1,0 +1,4 @@
+/*
+ * reply.c: see reply.h. (Being written.)
+ */
+#include "reply.h"

@@ -1,0 +1,4 @@
+/*
+ * sanitize.c: see sanitize.h. (Being written.)
+ */
+#include "sanitize.h"

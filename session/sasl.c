@@ -1,0 +1,4 @@
+/*
+ * sasl.c: see sasl.h. (Being written.)
+ */
+#include "sasl.h"

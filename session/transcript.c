@@ -1,0 +1,4 @@
+/*
+ * transcript.c: see transcript.h. (Being written.)
+ */
+#include "transcript.h"

@@ -1,0 +1,4 @@
+/*
+ * transport.c: see transport.h. (Being written.)
+ */
+#include "transport.h"

@@ -1,0 +1,106 @@
+/*
+ * transport.h: the socket under a session: name resolution over IPv4 and IPv6 (every
+ * address tried in turn), non-blocking connect with a timeout, plain TCP, STARTTLS
+ * upgrade or implicit TLS, with OpenSSL verification on by default (system trust
+ * store, SNI, host name or IP address check) and a summary of the peer in words.
+ */
+#ifndef EHLO_TRANSPORT_H
+#define EHLO_TRANSPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#define TRANSPORT_ERROR_MAX 512
+
+enum transport_status {
+	TRANSPORT_OK = 0,
+	TRANSPORT_ERR_RESOLVE,   /* the name does not resolve */
+	TRANSPORT_ERR_CONNECT,   /* every address refused or unreachable */
+	TRANSPORT_ERR_TIMEOUT,   /* connect, read, write or handshake took too long */
+	TRANSPORT_ERR_TLS,       /* handshake failed (protocol, alert, no shared cipher) */
+	TRANSPORT_ERR_VERIFY,    /* the certificate did not verify (and --insecure was not given) */
+	TRANSPORT_ERR_CLOSED,    /* the peer closed the connection */
+	TRANSPORT_ERR_IO,        /* any other socket error */
+	TRANSPORT_WANT_READ,     /* non-blocking: try again when readable */
+	TRANSPORT_WANT_WRITE,    /* non-blocking: try again when writable */
+};
+
+struct transport_tls_options {
+	bool insecure;            /* go on when verification fails (and say so) */
+	const char *cafile;       /* an extra trust anchor (PEM), or NULL */
+	const char *servername;   /* name for SNI and the check; NULL: the host connected to */
+};
+
+/* What the TLS handshake found, in words a person can read. */
+struct transport_tls_summary {
+	char protocol[32];        /* "TLSv1.3" */
+	char cipher[96];
+	char subject[256];
+	char issuer[256];
+	char names[512];          /* subjectAltName DNS and IP entries, comma separated */
+	char not_before[64];
+	char not_after[64];
+	int chain_length;
+	bool verified;
+	long verify_code;         /* X509_V_OK or the X509_V_ERR_* seen */
+	char verify_words[TRANSPORT_ERROR_MAX];  /* "the certificate expired on ..." */
+};
+
+struct transport;
+
+/* A transport not yet connected. */
+struct transport *transport_new(void);
+
+/* Close and free. */
+void transport_free(struct transport *t);
+
+/*
+ * Resolve host and connect to the first address that answers, trying each in turn within
+ * timeout_ms each. host may be an IPv6 literal without brackets. On failure err says which
+ * addresses were tried and why.
+ */
+enum transport_status transport_connect(struct transport *t, const char *host, const char *port,
+                                        int timeout_ms, char *err, size_t errlen);
+
+/* The connected socket (non-blocking), for poll. */
+int transport_fd(const struct transport *t);
+
+/* The peer address as text ("127.0.0.1 port 2525"), and whether it is a loopback address. */
+const char *transport_peer(const struct transport *t);
+bool transport_peer_is_loopback(const struct transport *t);
+
+/*
+ * Do the TLS handshake now (STARTTLS after 220, or at once for implicit TLS), waiting up
+ * to timeout_ms. Verification failure is TRANSPORT_ERR_VERIFY unless opts->insecure, in
+ * which case it returns TRANSPORT_OK with summary->verified false. summary may be NULL.
+ */
+enum transport_status transport_start_tls(struct transport *t, const struct transport_tls_options *opts,
+                                          int timeout_ms, struct transport_tls_summary *summary,
+                                          char *err, size_t errlen);
+
+/* True after a successful handshake. */
+bool transport_tls_active(const struct transport *t);
+
+/*
+ * Non-blocking read and write. Return bytes moved (> 0), or 0 with *status set:
+ * TRANSPORT_WANT_READ / TRANSPORT_WANT_WRITE (retry), TRANSPORT_ERR_CLOSED, TRANSPORT_ERR_IO.
+ */
+size_t transport_read(struct transport *t, void *buf, size_t len, enum transport_status *status);
+size_t transport_write(struct transport *t, const void *buf, size_t len, enum transport_status *status);
+
+/* Bytes already decrypted and waiting inside the TLS layer. */
+size_t transport_buffered(const struct transport *t);
+
+/* Read at least one byte, waiting up to timeout_ms. */
+enum transport_status transport_read_wait(struct transport *t, void *buf, size_t len, int timeout_ms,
+                                          size_t *got);
+
+/* Write all of buf, waiting up to timeout_ms for progress each time. */
+enum transport_status transport_write_all(struct transport *t, const void *buf, size_t len,
+                                          int timeout_ms);
+
+/* A short name for a status ("timeout"). */
+const char *transport_status_name(enum transport_status s);
+
+#endif
