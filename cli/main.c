@@ -8,6 +8,7 @@
 #include "config.h"
 #include "cli.h"
 #include "exitcodes.h"
+#include "tui.h"
 
 /* The top-level usage text. */
 static void
@@ -53,7 +54,6 @@ main(int argc, char **argv)
 		return explain_main(argc - 1, argv + 1);
 	if (strcmp(cmd, "serve") == 0)
 		return serve_main(argc - 1, argv + 1);
-	fprintf(stderr, "ehlo: unknown command '%s'\n", cmd);
-	main_usage(stderr);
-	return EHLO_EXIT_USAGE;
+	/* Everything else is the explorer: HOST[:PORT], --plain, practice, options. */
+	return tui_main(argc, argv);
 }
