@@ -16,6 +16,7 @@
 #define REPLY_LINE_RFC_MAX 512   /* octets with CRLF, RFC 5321 4.5.3.1.5 */
 #define REPLY_LINE_CAP 4096      /* longer lines are a protocol error */
 #define REPLY_LINES_CAP 256      /* lines in one reply */
+#define REPLY_RAW_CAP (REPLY_LINES_CAP * REPLY_LINE_RFC_MAX)  /* raw bytes of one reply */
 #define REPLY_ENHANCED_MAX 16    /* "5.7.123" and its NUL, with room */
 #define REPLY_ERROR_MAX 256
 
@@ -89,5 +90,12 @@ void reply_free(struct reply *r);
 
 /* Check "X.Y.Z" (class 2/4/5, 1-3 digit subject and detail); true when valid. */
 bool reply_enhanced_valid(const char *s, size_t len);
+
+/*
+ * Escape bytes for an error message: printable ASCII as is, '"' and '\\' with a
+ * backslash, CR LF TAB as \r \n \t, any other byte as \xNN. Stops before an escape that
+ * would not fit; out is always NUL-terminated when outcap > 0. Returns bytes written.
+ */
+size_t reply_escape(const char *in, size_t len, char *out, size_t outcap);
 
 #endif
