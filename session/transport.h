@@ -63,6 +63,16 @@ void transport_free(struct transport *t);
 enum transport_status transport_connect(struct transport *t, const char *host, const char *port,
                                         int timeout_ms, char *err, size_t errlen);
 
+/*
+ * The same for an already resolved list (addition: lets a caller, or a test, choose the
+ * addresses and their order). host is kept as the default name for the TLS check.
+ * Every timeout_ms in this file: 0 or less means no limit.
+ */
+struct addrinfo;
+enum transport_status transport_connect_list(struct transport *t, const struct addrinfo *list,
+                                             const char *host, int timeout_ms, char *err,
+                                             size_t errlen);
+
 /* The connected socket (non-blocking), for poll. */
 int transport_fd(const struct transport *t);
 
@@ -99,6 +109,9 @@ enum transport_status transport_read_wait(struct transport *t, void *buf, size_t
 /* Write all of buf, waiting up to timeout_ms for progress each time. */
 enum transport_status transport_write_all(struct transport *t, const void *buf, size_t len,
                                           int timeout_ms);
+
+/* Why the last read or write failed, in words ("connection reset by peer"; addition). */
+const char *transport_last_error(const struct transport *t);
 
 /* A short name for a status ("timeout"). */
 const char *transport_status_name(enum transport_status s);
