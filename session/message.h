@@ -3,11 +3,16 @@
  *
  * msgenc: one streaming pass that turns bare CR and bare LF into CRLF, dot-stuffs, drops
  * NUL and ends with <CRLF>.<CRLF> (adding the CRLF when the body lacks one). Constant
- * memory; the output does not depend on how the input is split into chunks.
+ * memory; the output does not depend on how the input is split into chunks. A line ends at
+ * CRLF, at a bare LF and at every CR not followed by LF ("\r\r\n" is two line ends). A
+ * dropped NUL is as if absent: "\r\0\n" is one CRLF, "\0." at a line start is stuffed.
+ * An empty body is sent as ".\r\n" alone.
  *
  * lint: what would go wrong with a body, with line numbers: lines of only ".", lines
  * starting with ".", bare CR, bare LF, NUL, lines over 998 octets, 8-bit bytes without
- * 8BITMIME, a size over the advertised SIZE.
+ * 8BITMIME, a size over the advertised SIZE. Lines are counted as msgenc breaks them. At
+ * most one issue of a kind per line (bare CR and bare LF: the line they end); the
+ * LINT_OVER_SIZE issue has line 0 (it is about the whole message).
  *
  * message_build: an RFC 5322 message from an envelope, a subject and a body.
  */
@@ -112,7 +117,10 @@ struct message_fields {
 /*
  * Build the message (CRLF line ends, not yet dot-stuffed) into a malloc'd buffer.
  * -1 with err filled when a field holds CR, LF or NUL (header injection) or a header
- * line is not "Name: value".
+ * line is not "Name: value". Order: Date, From, To (folded, one address a line), Subject
+ * (RFC 2047 B words when not ASCII), Message-ID, MIME-Version, Content-Type,
+ * Content-Transfer-Encoding, then the extra headers; an extra header with the name of a
+ * generated one replaces it. No To header when nto is 0.
  */
 int message_build(const struct message_fields *f, char **out, size_t *outlen, char *err, size_t errlen);
 

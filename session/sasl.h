@@ -46,9 +46,10 @@ void sasl_set_client_nonce(struct sasl *s, const char *nonce);
 int sasl_initial(struct sasl *s, char **ir);
 
 /*
- * Answer a 334 challenge (its text, base64). *response is malloc'd: base64, "" for an
- * empty line, or "*" to cancel. Returns 0, or -1 with err filled (bad base64, SCRAM
- * server signature mismatch, unexpected step).
+ * Answer a 334 challenge (its text, base64; trailing CR, LF and spaces are ignored).
+ * *response is malloc'd: base64, "" for an empty line, or "*" to cancel. Returns 0, or -1
+ * with err filled (bad base64, SCRAM server signature mismatch or "e=" error, unexpected
+ * step) and *response NULL: the caller then sends "*" to cancel the exchange.
  */
 int sasl_step(struct sasl *s, const char *challenge, size_t len, char **response, char *err,
               size_t errlen);
