@@ -1,0 +1,269 @@
+/*
+ * note.c: turns replies into explanation paragraphs through help/ (see note.h). The text is
+ * help's (translated) or ours; the only server bytes that appear are already sanitized
+ * (the decoded 334 challenge, EHLO keywords).
+ */
+#include "note.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "help.h"
+#include "sanitize.h"
+
+/* Add a paragraph, printf-style; silently dropped when the note is full. */
+static void __attribute__((format(printf, 3, 4)))
+note_add(struct note *n, enum note_style style, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (n->n >= NOTE_ITEMS_MAX)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(n->items[n->n].text, NOTE_TEXT_MAX, fmt, ap);
+	va_end(ap);
+	if (n->items[n->n].text[0] == '\0')
+		return;
+	n->items[n->n].style = style;
+	n->n++;
+}
+
+/* The help command a proto command is. */
+static enum help_cmd
+note_cmd(enum proto_cmd c)
+{
+	switch (c) {
+	case PROTO_CMD_GREETING:
+		return HELP_CMD_GREETING;
+	case PROTO_CMD_HELO:
+		return HELP_CMD_HELO;
+	case PROTO_CMD_EHLO:
+		return HELP_CMD_EHLO;
+	case PROTO_CMD_MAIL:
+		return HELP_CMD_MAIL;
+	case PROTO_CMD_RCPT:
+		return HELP_CMD_RCPT;
+	case PROTO_CMD_DATA:
+		return HELP_CMD_DATA;
+	case PROTO_CMD_DATA_END:
+		return HELP_CMD_DATA_END;
+	case PROTO_CMD_BDAT:
+		return HELP_CMD_BDAT;
+	case PROTO_CMD_RSET:
+		return HELP_CMD_RSET;
+	case PROTO_CMD_VRFY:
+		return HELP_CMD_VRFY;
+	case PROTO_CMD_EXPN:
+		return HELP_CMD_EXPN;
+	case PROTO_CMD_HELP:
+		return HELP_CMD_HELP;
+	case PROTO_CMD_NOOP:
+		return HELP_CMD_NOOP;
+	case PROTO_CMD_QUIT:
+		return HELP_CMD_QUIT;
+	case PROTO_CMD_STARTTLS:
+		return HELP_CMD_STARTTLS;
+	case PROTO_CMD_AUTH:
+	case PROTO_CMD_AUTH_DATA:
+		return HELP_CMD_AUTH;
+	case PROTO_CMD_UNKNOWN:
+	case PROTO_CMD_COUNT:
+		break;
+	}
+	return HELP_CMD_UNKNOWN;
+}
+
+/* The explanation body shared by replies and /explain. */
+static void
+note_explanation(const struct help_explanation *e, struct note *out)
+{
+	if (e->code != 0)
+		note_add(out, NOTE_TITLE, "%d  %s", e->code, e->title);
+	else
+		note_add(out, NOTE_TITLE, "%s  %s", e->enhanced, e->enhanced_title);
+	note_add(out, NOTE_DIM, "%s", e->class_name);
+	if (e->context[0] != '\0') {
+		note_add(out, NOTE_HEAD, "%s", help_tr("Here"));
+		note_add(out, NOTE_TEXT, "%s", e->context);
+	}
+	note_add(out, NOTE_HEAD, "%s", help_tr("What it means"));
+	note_add(out, NOTE_TEXT, "%s", e->meaning);
+	if (e->context[0] == '\0' && e->n_when > 0) {
+		note_add(out, NOTE_HEAD, "%s", help_tr("When you see it"));
+		for (size_t i = 0; i < e->n_when; i++)
+			note_add(out, NOTE_TEXT, "%s: %s", e->when[i].after, e->when[i].text);
+	}
+	if (e->enhanced[0] != '\0' && e->code != 0) {
+		note_add(out, NOTE_HEAD, "%s %s", help_tr("Enhanced code"), e->enhanced);
+		note_add(out, NOTE_TEXT, "%s%s%s", e->enhanced_title,
+			 e->enhanced_meaning[0] != '\0' ? ": " : "", e->enhanced_meaning);
+		if (e->enhanced_provider[0] != '\0')
+			note_add(out, NOTE_DIM, "%s", e->enhanced_provider);
+	}
+	for (size_t i = 0; i < e->n_matches; i++) {
+		note_add(out, NOTE_HEAD, "%s: %s", e->matches[i].provider, e->matches[i].title);
+		note_add(out, NOTE_TEXT, "%s", e->matches[i].meaning);
+		note_add(out, NOTE_NEXT, "%s", e->matches[i].action);
+	}
+	if (e->fix[0] != '\0') {
+		note_add(out, NOTE_HEAD, "%s", help_tr("What to do next"));
+		note_add(out, NOTE_NEXT, "%s", e->fix);
+	}
+	if (e->n_refs > 0) {
+		char refs[NOTE_TEXT_MAX] = "";
+		for (size_t i = 0; i < e->n_refs; i++) {
+			size_t used = strlen(refs);
+			snprintf(refs + used, sizeof(refs) - used, "%s%s", i > 0 ? ", " : "",
+				 e->refs[i]);
+		}
+		note_add(out, NOTE_DIM, "%s", refs);
+	}
+}
+
+/* The help context a stored reply came in. */
+static void
+note_context(const struct lines_reply *r, struct help_context *ctx)
+{
+	memset(ctx, 0, sizeof(*ctx));
+	ctx->after = note_cmd(r->answers);
+	ctx->tls = r->tls ? HELP_YES : HELP_NO;
+	ctx->auth = r->authenticated ? HELP_YES : HELP_NO;
+	ctx->starttls_offered = r->starttls_offered ? HELP_YES : HELP_NO;
+	snprintf(ctx->sasl_mech, sizeof(ctx->sasl_mech), "%s", r->auth_mech);
+}
+
+/* The EHLO keywords a server advertised, each with its meaning. */
+static void
+note_keywords(const char *kw, struct note *out)
+{
+	note_add(out, NOTE_HEAD, "%s", help_tr("What the server offers"));
+	while (kw != NULL && *kw != '\0') {
+		const char *nl = strchr(kw, '\n');
+		size_t len = nl != NULL ? (size_t)(nl - kw) : strlen(kw);
+		size_t word = strcspn(kw, " =\n");
+		char safe[256];
+		struct help_item it;
+
+		if (word > len)
+			word = len;
+		sanitize(kw, len < 120 ? len : 120, safe, sizeof(safe));
+		if (help_keyword(kw, word, &it) == 0)
+			note_add(out, NOTE_TEXT, "%s: %s", safe, it.title);
+		else
+			note_add(out, NOTE_TEXT, "%s: %s", safe,
+				 help_tr("not a keyword ehlo knows"));
+		kw = nl != NULL ? nl + 1 : NULL;
+	}
+}
+
+/* Explain a stored reply in its context. */
+void
+note_for_reply(const struct lines_reply *r, struct note *out)
+{
+	struct help_reply hr;
+	struct help_context ctx;
+	static struct help_explanation e; /* large: keep it off the stack */
+
+	memset(out, 0, sizeof(*out));
+	if (r == NULL) {
+		note_add(out, NOTE_TEXT, "%s",
+			 help_tr("No reply yet. The explanation of each reply "
+				 "shows here as it arrives."));
+		return;
+	}
+	note_context(r, &ctx);
+	if (help_reply_parse(r->line, strlen(r->line), &hr) != HELP_PARSE_OK ||
+	    help_explain(&hr, &ctx, &e) != 0) {
+		note_add(out, NOTE_TITLE, "%d", r->code);
+		note_add(out, NOTE_TEXT, "%s", help_tr("ehlo cannot read this reply's code."));
+		return;
+	}
+	if (r->command != NULL && r->command[0] != '\0')
+		note_add(out, NOTE_DIM, "#%llu, %s %s", r->number, help_tr("answers"), r->command);
+	else
+		note_add(out, NOTE_DIM, "#%llu, %s %s", r->number, help_tr("answers"),
+			 help_cmd_name(ctx.after));
+	note_explanation(&e, out);
+	if (r->decoded != NULL) {
+		note_add(out, NOTE_HEAD, "%s", help_tr("The server asks"));
+		note_add(out, NOTE_TEXT, "\"%s\" (%s)", r->decoded,
+			 help_tr("decoded from base64; answer in base64 too"));
+	}
+	if (r->keywords != NULL && r->code == 250) {
+		/* Keywords before the references, which note_explanation put last. */
+		struct note_item refs = out->items[out->n - 1];
+		bool had_refs = refs.style == NOTE_DIM;
+		if (had_refs)
+			out->n--;
+		note_keywords(r->keywords, out);
+		if (had_refs && out->n < NOTE_ITEMS_MAX)
+			out->items[out->n++] = refs;
+	}
+}
+
+/* Explain a code the user typed. */
+int
+note_for_arg(const char *arg, struct note *out)
+{
+	struct help_reply hr;
+	static struct help_explanation e;
+	enum help_parse pe;
+
+	memset(out, 0, sizeof(*out));
+	pe = help_arg_parse(arg, strlen(arg), &hr);
+	if (pe != HELP_PARSE_OK || help_explain(&hr, NULL, &e) != 0) {
+		note_add(out, NOTE_TEXT, "%s", help_parse_error(pe));
+		return -1;
+	}
+	note_explanation(&e, out);
+	return 0;
+}
+
+/* The short form for --plain. */
+void
+note_short(const struct lines_reply *r, char *what, size_t whatcap, char *next, size_t nextcap)
+{
+	struct help_reply hr;
+	struct help_context ctx;
+	static struct help_explanation e;
+
+	what[0] = '\0';
+	next[0] = '\0';
+	note_context(r, &ctx);
+	if (help_reply_parse(r->line, strlen(r->line), &hr) != HELP_PARSE_OK ||
+	    help_explain(&hr, &ctx, &e) != 0)
+		return;
+	snprintf(what, whatcap, "%s: %s", e.title, e.context[0] != '\0' ? e.context : e.meaning);
+	if (e.n_matches > 0)
+		snprintf(next, nextcap, "%s", e.matches[0].action);
+	else
+		snprintf(next, nextcap, "%s", e.fix);
+}
+
+/* Keys and slash commands, for F1 and /help. */
+const char *const note_help_text[] = {
+	"Type SMTP as in telnet: any line not starting with / goes to the server with CRLF.",
+	"  EHLO name, MAIL FROM:<a@b>, RCPT TO:<c@d>, DATA, RSET, NOOP, QUIT, STARTTLS, AUTH ...",
+	"  After 354 (DATA) type the message: headers, an empty line, the body, then a line of",
+	"  only \".\". Lines starting with \".\" get a second dot for you. (The guided composer",
+	"  is not built yet: /compose only prompts MAIL, RCPT and DATA for you.)",
+	"",
+	"Slash commands (ehlo itself):",
+	"  /auth [MECH]    log in: asks a user and a hidden password, runs the SASL exchange",
+	"  /starttls       send STARTTLS; the TLS handshake follows the 220",
+	"  /compose        MAIL FROM, RCPT TO and DATA, asking for each",
+	"  /save FILE      save the transcript (secrets masked; .json for JSON Lines), mode 0600",
+	"  /explain CODE   explain a code (250, 5.7.26) or a reply line",
+	"  /find TEXT      search the session backwards (F6: next match)",
+	"  /clear          clear the session pane      /reconnect   connect again",
+	"  /help           this screen                 /quit        leave",
+	"",
+	"Keys:",
+	"  F1 help   F2/F3 previous/next reply (the panel explains the selected one)",
+	"  F4 or Esc back to the newest   F5 timestamps on/off   F6 find next",
+	"  PgUp/PgDn scroll the session   Shift-PgUp/PgDn scroll the explanation",
+	"  Tab completes verbs, slash commands and AUTH mechanisms; Up/Down: history",
+	"  Ctrl-L redraw   Ctrl-D on an empty line: quit",
+	NULL,
+};
