@@ -153,14 +153,21 @@ void proto_output_consumed(struct proto *p, size_t n);
 /*
  * Feed server bytes. Returns 1 with *ev filled when an event is ready (call again with
  * the rest: buf + *used), 0 when all input was consumed with no event, -1 when no more
- * bytes are accepted (after an error, or after 220 to STARTTLS until proto_tls_started).
+ * bytes are accepted (after an error, or once the connection is closed). After 220 to
+ * STARTTLS and until proto_tls_started, any byte fed (and any byte left in the buffer
+ * behind the 220) gives one PROTO_ERR_INJECTION event; the session then ends in
+ * PROTO_ERROR. A feed of zero bytes meanwhile returns 0.
  */
 int proto_feed(struct proto *p, const char *buf, size_t len, size_t *used, struct proto_event *ev);
 
 /* The server closed the connection: an error event when commands were pending. */
 int proto_closed(struct proto *p, struct proto_event *ev);
 
-/* The TLS handshake finished: forget capabilities and parser state; EHLO is due again. */
+/*
+ * The TLS handshake finished: forget capabilities, AUTH state, parser state and commands
+ * still waiting (the server discards them); EHLO is due again. In PROTO_BANNER (implicit
+ * TLS, port 465) it only marks TLS as active. Ignored in any other state.
+ */
 void proto_tls_started(struct proto *p);
 
 /* Free the reply an event holds. */
