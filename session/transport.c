@@ -16,6 +16,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,8 +35,9 @@
 
 struct transport {
 	int fd;
-	char host[TRANSPORT_HOST_MAX]; /* as given to connect: the default TLS name */
-	char peer[TRANSPORT_PEER_MAX]; /* "127.0.0.1 port 2525" */
+	char host[TRANSPORT_HOST_MAX];	     /* as given to connect: the default TLS name */
+	char peer[TRANSPORT_PEER_MAX];	     /* "127.0.0.1 port 2525" */
+	char peer_ip[INET6_ADDRSTRLEN + 16]; /* "127.0.0.1": the TLS name when no host is known */
 	bool loopback;
 	char error[TRANSPORT_ERROR_MAX]; /* why the last read or write failed */
 
@@ -43,7 +45,7 @@ struct transport {
 	SSL *ssl;
 	BIO_METHOD *bio_method;
 	bool tls_active;
-	bool tls_failed; /* a failed handshake leaves the socket unusable */
+	bool broken; /* a failed handshake or TLS error: no more I/O, t->error says why */
 
 	/* The first verification failure the callback saw, with the certificate at fault. */
 	long verify_err;
@@ -136,13 +138,19 @@ transport_append(char *buf, size_t len, const char *text)
 	snprintf(buf + used, len - used, "%s", text);
 }
 
-/* Set err (when given) to a formatted message. */
+/* Format into buf (when given), cutting what does not fit: every message here is capped. */
+static void transport_say(char *buf, size_t len, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 static void
-transport_set_err(char *err, size_t errlen, const char *fmt, const char *a, const char *b)
+transport_say(char *buf, size_t len, const char *fmt, ...)
 {
-	if (err == NULL || errlen == 0)
+	va_list ap;
+
+	if (buf == NULL || len == 0)
 		return;
-	snprintf(err, errlen, fmt, a, b);
+	va_start(ap, fmt);
+	(void)vsnprintf(buf, len, fmt, ap);
+	va_end(ap);
 }
 
 /* A transport not yet connected. */
@@ -165,7 +173,7 @@ transport_free(struct transport *t)
 	if (t == NULL)
 		return;
 	if (t->ssl != NULL) {
-		if (t->tls_active)
+		if (t->tls_active && !t->broken)
 			(void)SSL_shutdown(t->ssl);
 		SSL_free(t->ssl);
 	}
@@ -180,7 +188,8 @@ transport_free(struct transport *t)
 
 /* The numeric address of sa as "127.0.0.1 port 25" (or "::1 port 25"). */
 static void
-transport_addr_text(const struct sockaddr *sa, socklen_t salen, char *buf, size_t len)
+transport_addr_text(const struct sockaddr *sa, socklen_t salen, char *buf, size_t len, char *ip,
+		    size_t iplen)
 {
 	char host[INET6_ADDRSTRLEN + 16];
 	char serv[16];
@@ -193,6 +202,8 @@ transport_addr_text(const struct sockaddr *sa, socklen_t salen, char *buf, size_
 		return;
 	}
 	snprintf(buf, len, "%s port %s", host, serv);
+	if (ip != NULL)
+		snprintf(ip, iplen, "%s", host);
 }
 
 /* Whether sa is a loopback address: 127.0.0.0/8, ::1 or ::ffff:127.x.y.z. */
@@ -286,30 +297,33 @@ transport_connect_list(struct transport *t, const struct addrinfo *list, const c
 	const struct addrinfo *ai;
 	bool all_timed_out = true, timed_out;
 	char addr[TRANSPORT_PEER_MAX], why[128], item[TRANSPORT_PEER_MAX + 160];
+	char ip[INET6_ADDRSTRLEN + 16];
 	int fd, one = 1, tried = 0;
 
 	if (err != NULL && errlen > 0)
 		err[0] = '\0';
 	if (t->fd >= 0) {
-		transport_set_err(err, errlen, "%s%s", "already connected to ", t->peer);
+		transport_say(err, errlen, "already connected to %s", t->peer);
 		return TRANSPORT_ERR_IO;
 	}
 	for (ai = list; ai != NULL; ai = ai->ai_next) {
 		if (ai->ai_family != AF_INET && ai->ai_family != AF_INET6)
 			continue;
-		transport_addr_text(ai->ai_addr, ai->ai_addrlen, addr, sizeof(addr));
+		transport_addr_text(ai->ai_addr, ai->ai_addrlen, addr, sizeof(addr), ip,
+				    sizeof(ip));
 		fd = transport_connect_one(ai, timeout_ms, why, sizeof(why), &timed_out);
 		if (fd >= 0) {
 			/* SMTP sends short commands and waits: no Nagle delay. */
 			if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) != 0) {
 				transport_errno_words(errno, why, sizeof(why));
-				transport_set_err(err, errlen, "%s: cannot set TCP_NODELAY: %s",
-						  addr, why);
+				transport_say(err, errlen, "%s: cannot set TCP_NODELAY: %s", addr,
+					      why);
 				close(fd);
 				return TRANSPORT_ERR_IO;
 			}
 			t->fd = fd;
 			snprintf(t->peer, sizeof(t->peer), "%s", addr);
+			snprintf(t->peer_ip, sizeof(t->peer_ip), "%s", ip);
 			t->loopback = transport_addr_is_loopback(ai->ai_addr);
 			snprintf(t->host, sizeof(t->host), "%s", host != NULL ? host : "");
 			if (err != NULL && errlen > 0)
@@ -322,8 +336,8 @@ transport_connect_list(struct transport *t, const struct addrinfo *list, const c
 		tried++;
 	}
 	if (tried == 0) {
-		transport_set_err(err, errlen, "%s%s has no IPv4 or IPv6 address",
-				  host != NULL ? host : "the host", "");
+		transport_say(err, errlen, "%s has no IPv4 or IPv6 address",
+			      host != NULL ? host : "the host");
 		return TRANSPORT_ERR_CONNECT;
 	}
 	return all_timed_out ? TRANSPORT_ERR_TIMEOUT : TRANSPORT_ERR_CONNECT;
@@ -399,17 +413,497 @@ transport_io_errno(struct transport *t, int err)
 	return TRANSPORT_ERR_IO;
 }
 
-/* Start TLS on the connected socket (placeholder until the TLS half lands). */
+/* BIO write: like BIO_s_socket, but with MSG_NOSIGNAL so a gone peer cannot raise SIGPIPE. */
+static int
+transport_bio_write(BIO *b, const char *data, int len)
+{
+	struct transport *t = BIO_get_data(b);
+	ssize_t n;
+
+	BIO_clear_retry_flags(b);
+	if (len <= 0)
+		return 0;
+	do
+		n = send(t->fd, data, (size_t)len, MSG_NOSIGNAL);
+	while (n < 0 && errno == EINTR);
+	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+		BIO_set_retry_write(b);
+	return n < 0 ? -1 : (int)n;
+}
+
+/* BIO read from the socket; 0 at end of stream. */
+static int
+transport_bio_read(BIO *b, char *data, int len)
+{
+	struct transport *t = BIO_get_data(b);
+	ssize_t n;
+
+	BIO_clear_retry_flags(b);
+	if (len <= 0)
+		return 0;
+	do
+		n = recv(t->fd, data, (size_t)len, 0);
+	while (n < 0 && errno == EINTR);
+	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+		BIO_set_retry_read(b);
+	return n < 0 ? -1 : (int)n;
+}
+
+/* BIO control: flush is a no-op (send() does not buffer); the fd for SSL_get_fd. */
+static long
+transport_bio_ctrl(BIO *b, int cmd, long num, void *ptr)
+{
+	struct transport *t = BIO_get_data(b);
+
+	(void)num;
+	switch (cmd) {
+	case BIO_CTRL_FLUSH:
+		return 1;
+	case BIO_C_GET_FD:
+		if (t == NULL)
+			return -1;
+		if (ptr != NULL)
+			*(int *)ptr = t->fd;
+		return t->fd;
+	default:
+		return 0;
+	}
+}
+
+/* BIO create: ready at once; the transport is attached with BIO_set_data. */
+static int
+transport_bio_create(BIO *b)
+{
+	BIO_set_init(b, 1);
+	return 1;
+}
+
+/*
+ * Verification callback: note the first failure (code, depth, certificate) and let the
+ * handshake finish, so the failure can be described in words; start_tls decides after.
+ */
+static int
+transport_verify_cb(int ok, X509_STORE_CTX *store)
+{
+	SSL *ssl = X509_STORE_CTX_get_ex_data(store, SSL_get_ex_data_X509_STORE_CTX_idx());
+	struct transport *t = ssl != NULL ? SSL_get_app_data(ssl) : NULL;
+	X509 *cert;
+
+	if (ok || t == NULL || t->verify_err != X509_V_OK)
+		return 1;
+	t->verify_err = X509_STORE_CTX_get_error(store);
+	t->verify_depth = X509_STORE_CTX_get_error_depth(store);
+	cert = X509_STORE_CTX_get_current_cert(store);
+	if (cert != NULL && X509_up_ref(cert) == 1)
+		t->verify_cert = cert;
+	return 1;
+}
+
+/* The words of the OpenSSL error at the head of the queue ("wrong version number"). */
+static void
+transport_ssl_reason(char *buf, size_t len)
+{
+	unsigned long code = ERR_peek_error();
+	const char *reason;
+
+	if (code == 0) {
+		snprintf(buf, len, "unknown TLS error");
+		return;
+	}
+	reason = ERR_reason_error_string(code);
+	if (reason != NULL) {
+		snprintf(buf, len, "%s", reason);
+	} else {
+		char full[256];
+
+		ERR_error_string_n(code, full, sizeof(full));
+		snprintf(buf, len, "%s", full);
+	}
+	if (ERR_GET_LIB(code) == ERR_LIB_SSL &&
+	    (ERR_GET_REASON(code) == SSL_R_WRONG_VERSION_NUMBER ||
+	     ERR_GET_REASON(code) == SSL_R_PACKET_LENGTH_TOO_LONG ||
+	     ERR_GET_REASON(code) == SSL_R_UNKNOWN_PROTOCOL))
+		transport_append(buf, len, " (the peer is not speaking TLS on this port)");
+}
+
+/* A certificate name (subject or issuer) as one line, RFC 2253, non-ASCII escaped. */
+static void
+transport_name_text(const X509_NAME *name, char *buf, size_t len)
+{
+	BIO *mem = BIO_new(BIO_s_mem());
+	int n;
+
+	buf[0] = '\0';
+	if (mem == NULL)
+		return;
+	if (name != NULL && X509_NAME_print_ex(mem, name, 0, XN_FLAG_RFC2253) >= 0) {
+		n = BIO_read(mem, buf, (int)(len - 1));
+		buf[n > 0 ? n : 0] = '\0';
+	}
+	BIO_free(mem);
+	if (buf[0] == '\0')
+		snprintf(buf, len, "(no name)");
+}
+
+/* A certificate time as "2026-12-03 18:30:00 UTC". */
+static void
+transport_time_text(const ASN1_TIME *when, char *buf, size_t len)
+{
+	struct tm tm;
+
+	memset(&tm, 0, sizeof(tm));
+	if (when == NULL || ASN1_TIME_to_tm(when, &tm) != 1 ||
+	    strftime(buf, len, "%Y-%m-%d %H:%M:%S UTC", &tm) == 0)
+		snprintf(buf, len, "(unreadable date)");
+}
+
+/* Append an ASN.1 string from a certificate with anything but printable ASCII as \xNN. */
+static void
+transport_append_escaped(char *buf, size_t len, const ASN1_STRING *s)
+{
+	const unsigned char *p = ASN1_STRING_get0_data(s);
+	int i, n = ASN1_STRING_length(s);
+	char one[8];
+
+	for (i = 0; i < n; i++) {
+		if (p[i] > 0x20 && p[i] < 0x7f)
+			snprintf(one, sizeof(one), "%c", p[i]);
+		else
+			snprintf(one, sizeof(one), "\\x%02X", p[i]);
+		transport_append(buf, len, one);
+	}
+}
+
+/* The subjectAltName DNS and IP entries, comma separated ("" when there are none). */
+static void
+transport_san_text(X509 *cert, char *buf, size_t len)
+{
+	GENERAL_NAMES *names = X509_get_ext_d2i(cert, NID_subject_alt_name, NULL, NULL);
+	char ip[INET6_ADDRSTRLEN];
+	int i, count = 0;
+
+	buf[0] = '\0';
+	if (names == NULL)
+		return;
+	for (i = 0; i < sk_GENERAL_NAME_num(names); i++) {
+		const GENERAL_NAME *gn = sk_GENERAL_NAME_value(names, i);
+		const ASN1_OCTET_STRING *addr;
+
+		if (gn->type != GEN_DNS && gn->type != GEN_IPADD)
+			continue;
+		if (count++ > 0)
+			transport_append(buf, len, ", ");
+		if (gn->type == GEN_DNS) {
+			transport_append_escaped(buf, len, gn->d.dNSName);
+			continue;
+		}
+		addr = gn->d.iPAddress;
+		if (ASN1_STRING_length(addr) == 4 &&
+		    inet_ntop(AF_INET, ASN1_STRING_get0_data(addr), ip, sizeof(ip)) != NULL)
+			transport_append(buf, len, ip);
+		else if (ASN1_STRING_length(addr) == 16 &&
+			 inet_ntop(AF_INET6, ASN1_STRING_get0_data(addr), ip, sizeof(ip)) != NULL)
+			transport_append(buf, len, ip);
+		else
+			transport_append(buf, len, "(odd IP address)");
+	}
+	GENERAL_NAMES_free(names);
+}
+
+/* Why verification failed (or that it passed), in words, into s->verify_words. */
+static void
+transport_verify_words(struct transport *t, X509 *leaf, const char *name,
+		       struct transport_tls_summary *s)
+{
+	X509 *cert = t->verify_cert != NULL ? t->verify_cert : leaf;
+	char *out = s->verify_words, what[300], when[64], names[512];
+	size_t len = sizeof(s->verify_words);
+	long code = s->verify_code;
+
+	if (leaf == NULL) {
+		transport_say(out, len, "the server sent no certificate");
+		return;
+	}
+	if (t->verify_cert != NULL && t->verify_depth > 0) {
+		transport_name_text(X509_get_subject_name(cert), names, sizeof(names));
+		transport_say(what, sizeof(what), "the certificate of %s in the chain", names);
+	} else {
+		transport_say(what, sizeof(what), "the certificate");
+	}
+	switch (code) {
+	case X509_V_OK:
+		transport_say(out, len, "the certificate is trusted and valid for %s", name);
+		break;
+	case X509_V_ERR_CERT_HAS_EXPIRED:
+		transport_time_text(X509_get0_notAfter(cert), when, sizeof(when));
+		transport_say(out, len, "%s expired on %s", what, when);
+		break;
+	case X509_V_ERR_CERT_NOT_YET_VALID:
+		transport_time_text(X509_get0_notBefore(cert), when, sizeof(when));
+		transport_say(out, len, "%s is not valid yet: it starts on %s", what, when);
+		break;
+	case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
+		transport_say(out, len,
+			      "the certificate is self-signed: it was signed by itself, not by an "
+			      "authority this machine trusts");
+		break;
+	case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
+		transport_name_text(X509_get_subject_name(cert), names, sizeof(names));
+		transport_say(
+			out, len,
+			"the chain ends in a self-signed certificate (%s) that this machine does "
+			"not trust; --cafile adds one",
+			names);
+		break;
+	case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
+	case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
+	case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
+		transport_name_text(X509_get_issuer_name(cert), names, sizeof(names));
+		transport_say(
+			out, len,
+			"%s was issued by %s, an authority this machine does not trust (unknown "
+			"CA); --cafile adds one",
+			what, names);
+		break;
+	case X509_V_ERR_HOSTNAME_MISMATCH:
+	case X509_V_ERR_IP_ADDRESS_MISMATCH:
+		if (s->names[0] != '\0')
+			transport_say(names, sizeof(names), "%s", s->names);
+		else
+			transport_say(names, sizeof(names), "%s (no subjectAltName)", s->subject);
+		transport_say(out, len, "the certificate is for %s, not for %s", names, name);
+		break;
+	default:
+		transport_say(out, len, "%s", X509_verify_cert_error_string(code));
+		break;
+	}
+}
+
+/* Fill the summary from the finished handshake. */
+static void
+transport_tls_summarize(struct transport *t, const char *name, struct transport_tls_summary *s)
+{
+	X509 *leaf = SSL_get0_peer_certificate(t->ssl);
+	STACK_OF(X509) *chain = SSL_get_peer_cert_chain(t->ssl);
+	const char *cipher = SSL_get_cipher_name(t->ssl);
+
+	memset(s, 0, sizeof(*s));
+	snprintf(s->protocol, sizeof(s->protocol), "%s", SSL_get_version(t->ssl));
+	snprintf(s->cipher, sizeof(s->cipher), "%s", cipher != NULL ? cipher : "(none)");
+	s->chain_length = chain != NULL ? sk_X509_num(chain) : 0;
+	if (leaf != NULL) {
+		transport_name_text(X509_get_subject_name(leaf), s->subject, sizeof(s->subject));
+		transport_name_text(X509_get_issuer_name(leaf), s->issuer, sizeof(s->issuer));
+		transport_san_text(leaf, s->names, sizeof(s->names));
+		transport_time_text(X509_get0_notBefore(leaf), s->not_before,
+				    sizeof(s->not_before));
+		transport_time_text(X509_get0_notAfter(leaf), s->not_after, sizeof(s->not_after));
+	}
+	s->verify_code = t->verify_err;
+	if (s->verify_code == X509_V_OK)
+		s->verify_code = SSL_get_verify_result(t->ssl);
+	if (leaf == NULL && s->verify_code == X509_V_OK)
+		s->verify_code = X509_V_ERR_UNSPECIFIED;
+	s->verified = leaf != NULL && s->verify_code == X509_V_OK;
+	transport_verify_words(t, leaf, name, s);
+}
+
+/* Whether name is an IPv4 or IPv6 address literal. */
+static bool
+transport_is_ip_literal(const char *name)
+{
+	unsigned char buf[sizeof(struct in6_addr)];
+
+	return inet_pton(AF_INET, name, buf) == 1 || inet_pton(AF_INET6, name, buf) == 1;
+}
+
+/* Make the context and the SSL object: trust, verification, SNI and the name to check. */
+static enum transport_status
+transport_tls_setup(struct transport *t, const struct transport_tls_options *opts, const char *name,
+		    char *err, size_t errlen)
+{
+	char reason[256];
+	BIO *bio;
+	int index = BIO_get_new_index();
+
+	t->ctx = SSL_CTX_new(TLS_client_method());
+	if (t->ctx == NULL || SSL_CTX_set_min_proto_version(t->ctx, TLS1_2_VERSION) != 1)
+		goto ssl_fail;
+	if (SSL_CTX_set_default_verify_paths(t->ctx) != 1)
+		goto ssl_fail;
+	/* The extra anchor adds trust; the system store stays. */
+	if (opts->cafile != NULL && opts->cafile[0] != '\0' &&
+	    SSL_CTX_load_verify_locations(t->ctx, opts->cafile, NULL) != 1) {
+		transport_ssl_reason(reason, sizeof(reason));
+		transport_say(err, errlen, "cannot load the CA file %s: %s", opts->cafile, reason);
+		return TRANSPORT_ERR_TLS;
+	}
+	SSL_CTX_set_verify(t->ctx, SSL_VERIFY_PEER, transport_verify_cb);
+	/* SMTP ends its own data; servers often close without close_notify after QUIT. */
+	SSL_CTX_set_options(t->ctx, SSL_OP_IGNORE_UNEXPECTED_EOF);
+	SSL_CTX_set_mode(t->ctx,
+			 SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+	t->ssl = SSL_new(t->ctx);
+	if (t->ssl == NULL || SSL_set_app_data(t->ssl, t) != 1)
+		goto ssl_fail;
+	if (index < 0)
+		goto ssl_fail;
+	t->bio_method =
+		BIO_meth_new(index | BIO_TYPE_SOURCE_SINK | BIO_TYPE_DESCRIPTOR, "ehlo socket");
+	if (t->bio_method == NULL || BIO_meth_set_write(t->bio_method, transport_bio_write) != 1 ||
+	    BIO_meth_set_read(t->bio_method, transport_bio_read) != 1 ||
+	    BIO_meth_set_ctrl(t->bio_method, transport_bio_ctrl) != 1 ||
+	    BIO_meth_set_create(t->bio_method, transport_bio_create) != 1)
+		goto ssl_fail;
+	bio = BIO_new(t->bio_method);
+	if (bio == NULL)
+		goto ssl_fail;
+	BIO_set_data(bio, t);
+	SSL_set_bio(t->ssl, bio, bio);
+	SSL_set_connect_state(t->ssl);
+	if (transport_is_ip_literal(name)) {
+		/* No SNI for an address (RFC 6066); check it against the IP SANs. */
+		if (X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(t->ssl), name) != 1)
+			goto ssl_fail;
+	} else {
+		SSL_set_hostflags(t->ssl, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+		if (SSL_set_tlsext_host_name(t->ssl, name) != 1 || SSL_set1_host(t->ssl, name) != 1)
+			goto ssl_fail;
+	}
+	return TRANSPORT_OK;
+ssl_fail:
+	transport_ssl_reason(reason, sizeof(reason));
+	transport_say(err, errlen, "cannot set up TLS: %s", reason);
+	return TRANSPORT_ERR_TLS;
+}
+
+/* Why a TLS call failed, in words, from SSL_get_error's answer. */
+static void
+transport_tls_failure_words(int sslerr, int saved_errno, char *buf, size_t len)
+{
+	if (sslerr == SSL_ERROR_SSL || (sslerr == SSL_ERROR_SYSCALL && ERR_peek_error() != 0))
+		transport_ssl_reason(buf, len);
+	else if (sslerr == SSL_ERROR_SYSCALL && saved_errno != 0)
+		transport_errno_words(saved_errno, buf, len);
+	else
+		snprintf(buf, len, "the peer closed the connection");
+}
+
+/* Drive SSL_connect with poll until it finishes or the time runs out. */
+static enum transport_status
+transport_tls_handshake(struct transport *t, int timeout_ms, char *err, size_t errlen)
+{
+	int64_t deadline = transport_deadline(timeout_ms);
+	char why[256];
+	int rc, sslerr, saved;
+
+	for (;;) {
+		ERR_clear_error();
+		errno = 0;
+		rc = SSL_connect(t->ssl);
+		if (rc == 1)
+			return TRANSPORT_OK;
+		saved = errno;
+		sslerr = SSL_get_error(t->ssl, rc);
+		if (sslerr == SSL_ERROR_WANT_READ || sslerr == SSL_ERROR_WANT_WRITE) {
+			rc = transport_poll(t->fd, sslerr == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT,
+					    deadline);
+			if (rc > 0)
+				continue;
+			if (rc < 0) {
+				transport_errno_words(errno, why, sizeof(why));
+				transport_say(err, errlen, "TLS handshake with %s: %s", t->peer,
+					      why);
+				return TRANSPORT_ERR_IO;
+			}
+			snprintf(why, sizeof(why), "%d ms", timeout_ms);
+			transport_say(err, errlen,
+				      "TLS handshake with %s timed out: no answer within %s",
+				      t->peer, why);
+			return TRANSPORT_ERR_TIMEOUT;
+		}
+		transport_tls_failure_words(sslerr, saved, why, sizeof(why));
+		transport_say(err, errlen, "TLS handshake with %s failed: %s", t->peer, why);
+		return TRANSPORT_ERR_TLS;
+	}
+}
+
+/* Start TLS on the connected socket and check the certificate. */
 enum transport_status
 transport_start_tls(struct transport *t, const struct transport_tls_options *opts, int timeout_ms,
 		    struct transport_tls_summary *summary, char *err, size_t errlen)
 {
-	(void)opts;
-	(void)timeout_ms;
-	(void)summary;
-	(void)t;
-	transport_set_err(err, errlen, "%s%s", "TLS is not available yet", "");
-	return TRANSPORT_ERR_TLS;
+	static const struct transport_tls_options defaults;
+	struct transport_tls_summary local;
+	struct transport_tls_summary *s = summary != NULL ? summary : &local;
+	enum transport_status st;
+	const char *name;
+
+	if (err != NULL && errlen > 0)
+		err[0] = '\0';
+	if (opts == NULL)
+		opts = &defaults;
+	memset(s, 0, sizeof(*s));
+	if (t->fd < 0) {
+		transport_say(err, errlen, "cannot start TLS: not connected");
+		return TRANSPORT_ERR_IO;
+	}
+	if (t->ssl != NULL) {
+		transport_say(err, errlen, "TLS was already started");
+		return TRANSPORT_ERR_TLS;
+	}
+	name = opts->servername != NULL && opts->servername[0] != '\0' ? opts->servername : t->host;
+	if (name[0] == '\0')
+		name = t->peer_ip;
+	ERR_clear_error();
+	st = transport_tls_setup(t, opts, name, t->error, sizeof(t->error));
+	if (st == TRANSPORT_OK)
+		st = transport_tls_handshake(t, timeout_ms, t->error, sizeof(t->error));
+	if (st != TRANSPORT_OK) {
+		/* The socket is in an unknown TLS state: no plain I/O may follow. */
+		t->broken = true;
+		transport_say(err, errlen, "%s", t->error);
+		ERR_clear_error();
+		return st;
+	}
+	transport_tls_summarize(t, name, s);
+	if (!s->verified && !opts->insecure) {
+		transport_say(err, errlen, "the certificate of %s did not verify: %s", t->peer,
+			      s->verify_words);
+		t->broken = true;
+		transport_say(t->error, sizeof(t->error), "the certificate did not verify: %s",
+			      s->verify_words);
+		return TRANSPORT_ERR_VERIFY;
+	}
+	if (!s->verified)
+		transport_say(err, errlen, "not verified, going on as asked: %s", s->verify_words);
+	t->tls_active = true;
+	return TRANSPORT_OK;
+}
+
+/* Map a failed SSL_read_ex/SSL_write_ex to a status, noting why in t->error. */
+static enum transport_status
+transport_tls_status(struct transport *t, int sslerr, int saved_errno)
+{
+	switch (sslerr) {
+	case SSL_ERROR_WANT_READ:
+		return TRANSPORT_WANT_READ;
+	case SSL_ERROR_WANT_WRITE:
+		return TRANSPORT_WANT_WRITE;
+	case SSL_ERROR_ZERO_RETURN:
+		snprintf(t->error, sizeof(t->error), "the peer closed the TLS session");
+		return TRANSPORT_ERR_CLOSED;
+	default:
+		break;
+	}
+	/* After SSL_ERROR_SYSCALL or SSL_ERROR_SSL the session must not be used again. */
+	t->broken = true;
+	transport_tls_failure_words(sslerr, saved_errno, t->error, sizeof(t->error));
+	ERR_clear_error();
+	if (sslerr == SSL_ERROR_SYSCALL &&
+	    (saved_errno == 0 || saved_errno == EPIPE || saved_errno == ECONNRESET))
+		return TRANSPORT_ERR_CLOSED;
+	return TRANSPORT_ERR_IO;
 }
 
 /* True after a successful handshake. */
@@ -419,20 +913,46 @@ transport_tls_active(const struct transport *t)
 	return t->tls_active;
 }
 
+/*
+ * Whether I/O may go ahead; otherwise *status says why (not connected, broken earlier, or
+ * nothing to move).
+ */
+static bool
+transport_io_ready(struct transport *t, size_t len, enum transport_status *status)
+{
+	if (t->fd < 0 || t->broken) {
+		if (t->fd < 0)
+			snprintf(t->error, sizeof(t->error), "not connected");
+		*status = TRANSPORT_ERR_IO;
+		return false;
+	}
+	if (len == 0) {
+		*status = TRANSPORT_OK;
+		return false;
+	}
+	return true;
+}
+
 /* Non-blocking read from the socket or the TLS layer. */
 size_t
 transport_read(struct transport *t, void *buf, size_t len, enum transport_status *status)
 {
 	ssize_t n;
 
-	if (t->fd < 0 || t->tls_failed) {
-		snprintf(t->error, sizeof(t->error), "%s",
-			 t->fd < 0 ? "not connected" : "the TLS handshake failed");
-		*status = TRANSPORT_ERR_IO;
+	if (!transport_io_ready(t, len, status))
 		return 0;
-	}
-	if (len == 0) {
-		*status = TRANSPORT_OK;
+	if (t->tls_active) {
+		size_t done = 0;
+		int saved;
+
+		ERR_clear_error();
+		errno = 0;
+		if (SSL_read_ex(t->ssl, buf, len, &done) == 1) {
+			*status = TRANSPORT_OK;
+			return done;
+		}
+		saved = errno;
+		*status = transport_tls_status(t, SSL_get_error(t->ssl, 0), saved);
 		return 0;
 	}
 	for (;;) {
@@ -463,14 +983,20 @@ transport_write(struct transport *t, const void *buf, size_t len, enum transport
 {
 	ssize_t n;
 
-	if (t->fd < 0 || t->tls_failed) {
-		snprintf(t->error, sizeof(t->error), "%s",
-			 t->fd < 0 ? "not connected" : "the TLS handshake failed");
-		*status = TRANSPORT_ERR_IO;
+	if (!transport_io_ready(t, len, status))
 		return 0;
-	}
-	if (len == 0) {
-		*status = TRANSPORT_OK;
+	if (t->tls_active) {
+		size_t done = 0;
+		int saved;
+
+		ERR_clear_error();
+		errno = 0;
+		if (SSL_write_ex(t->ssl, buf, len, &done) == 1) {
+			*status = TRANSPORT_OK;
+			return done;
+		}
+		saved = errno;
+		*status = transport_tls_status(t, SSL_get_error(t->ssl, 0), saved);
 		return 0;
 	}
 	for (;;) {

@@ -452,3 +452,638 @@ Test(transport_plain, status_names)
 	cr_assert_str_eq(transport_status_name(TRANSPORT_ERR_VERIFY), "verify");
 	cr_assert_str_eq(transport_status_name(TRANSPORT_WANT_WRITE), "want-write");
 }
+
+/* ---- TLS: certificates made at start, a server in a forked child ---- */
+
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#define CA_NAME "CN=ehlo test CA,O=ehlo tests"
+#define OTHER_CA_NAME "CN=some other CA,O=ehlo tests"
+#define DAY (24L * 3600L)
+
+/* The certificates every TLS case may use; made by test_pki_setup. */
+static struct {
+	char dir[64];
+	char ca_file[128];
+	EVP_PKEY *ca_key, *other_key, *key;
+	X509 *ca;	/* trusted through --cafile */
+	X509 *other_ca; /* never trusted */
+	X509 *good;	/* by ca: DNS:localhost, IP:127.0.0.1, IP:::1 */
+	X509 *no_ip;	/* by ca: DNS:localhost only */
+	X509 *self;	/* self-signed, DNS:localhost */
+	X509 *expired;	/* by ca, ended yesterday */
+	X509 *future;	/* by ca, starts tomorrow */
+	X509 *wrong;	/* by ca: DNS:mail.example.test */
+	X509 *unknown;	/* by other_ca: DNS:localhost */
+} pki;
+
+static pid_t server_pid = -1;
+
+/* Add one X509v3 extension given in openssl.cnf syntax. */
+static void
+test_add_ext(X509 *x, X509 *issuer, int nid, const char *value)
+{
+	X509V3_CTX ctx;
+	X509_EXTENSION *ext;
+
+	X509V3_set_ctx_nodb(&ctx);
+	X509V3_set_ctx(&ctx, issuer, x, NULL, NULL, 0);
+	ext = X509V3_EXT_conf_nid(NULL, &ctx, nid, value);
+	cr_assert_not_null(ext, "extension %s", value);
+	cr_assert_eq(X509_add_ext(x, ext, -1), 1);
+	X509_EXTENSION_free(ext);
+}
+
+/*
+ * A certificate for cn (and san when given), valid from..to seconds from now, signed by
+ * issuer (itself when NULL); a CA when ca.
+ */
+static X509 *
+test_cert(const char *cn, const char *san, X509 *issuer, EVP_PKEY *issuer_key, EVP_PKEY *key,
+	  long from, long to, bool ca)
+{
+	static long serial = 1;
+	X509 *x = X509_new();
+	X509_NAME *name = X509_NAME_new();
+
+	cr_assert(x != NULL && name != NULL);
+	cr_assert_eq(X509_set_version(x, 2), 1);
+	cr_assert_eq(ASN1_INTEGER_set(X509_get_serialNumber(x), serial++), 1);
+	cr_assert_not_null(X509_gmtime_adj(X509_getm_notBefore(x), from));
+	cr_assert_not_null(X509_gmtime_adj(X509_getm_notAfter(x), to));
+	cr_assert_eq(X509_NAME_add_entry_by_txt(name, "O", MBSTRING_ASC,
+						(const unsigned char *)"ehlo tests", -1, -1, 0),
+		     1);
+	cr_assert_eq(X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *)cn,
+						-1, -1, 0),
+		     1);
+	cr_assert_eq(X509_set_subject_name(x, name), 1);
+	cr_assert_eq(X509_set_issuer_name(x, issuer != NULL ? X509_get_subject_name(issuer) : name),
+		     1);
+	cr_assert_eq(X509_set_pubkey(x, key), 1);
+	test_add_ext(x, issuer != NULL ? issuer : x, NID_basic_constraints,
+		     ca ? "critical,CA:TRUE" : "CA:FALSE");
+	test_add_ext(x, issuer != NULL ? issuer : x, NID_subject_key_identifier, "hash");
+	if (ca)
+		test_add_ext(x, x, NID_key_usage, "critical,keyCertSign,cRLSign");
+	else
+		test_add_ext(x, issuer != NULL ? issuer : x, NID_ext_key_usage, "serverAuth");
+	if (san != NULL)
+		test_add_ext(x, issuer != NULL ? issuer : x, NID_subject_alt_name, san);
+	cr_assert_gt(X509_sign(x, issuer_key != NULL ? issuer_key : key, EVP_sha256()), 0);
+	X509_NAME_free(name);
+	return x;
+}
+
+/* Make the keys and certificates, and write the CA for --cafile. */
+static void
+test_pki_setup(void)
+{
+	FILE *f;
+
+	memset(&pki, 0, sizeof(pki));
+	snprintf(pki.dir, sizeof(pki.dir), "/tmp/ehlo-tls-XXXXXX");
+	cr_assert_not_null(mkdtemp(pki.dir));
+	pki.ca_key = EVP_EC_gen("P-256");
+	pki.other_key = EVP_EC_gen("P-256");
+	pki.key = EVP_EC_gen("P-256");
+	cr_assert(pki.ca_key != NULL && pki.other_key != NULL && pki.key != NULL);
+	pki.ca = test_cert("ehlo test CA", NULL, NULL, NULL, pki.ca_key, -DAY, 30 * DAY, true);
+	pki.other_ca =
+		test_cert("some other CA", NULL, NULL, NULL, pki.other_key, -DAY, 30 * DAY, true);
+	pki.good = test_cert("localhost", "DNS:localhost,IP:127.0.0.1,IP:::1", pki.ca, pki.ca_key,
+			     pki.key, -DAY, 30 * DAY, false);
+	pki.no_ip = test_cert("localhost", "DNS:localhost", pki.ca, pki.ca_key, pki.key, -DAY,
+			      30 * DAY, false);
+	pki.self =
+		test_cert("localhost", "DNS:localhost", NULL, NULL, pki.key, -DAY, 30 * DAY, false);
+	pki.expired = test_cert("localhost", "DNS:localhost", pki.ca, pki.ca_key, pki.key,
+				-10 * DAY, -DAY, false);
+	pki.future = test_cert("localhost", "DNS:localhost", pki.ca, pki.ca_key, pki.key, DAY,
+			       30 * DAY, false);
+	pki.wrong = test_cert("mail.example.test", "DNS:mail.example.test", pki.ca, pki.ca_key,
+			      pki.key, -DAY, 30 * DAY, false);
+	pki.unknown = test_cert("localhost", "DNS:localhost", pki.other_ca, pki.other_key, pki.key,
+				-DAY, 30 * DAY, false);
+	snprintf(pki.ca_file, sizeof(pki.ca_file), "%s/ca.pem", pki.dir);
+	f = fopen(pki.ca_file, "w");
+	cr_assert_not_null(f);
+	cr_assert_eq(PEM_write_X509(f, pki.ca), 1);
+	cr_assert_eq(fclose(f), 0);
+}
+
+/* Stop the server child and remove the temporary files. */
+static void
+test_pki_teardown(void)
+{
+	if (server_pid > 0) {
+		kill(server_pid, SIGKILL);
+		(void)waitpid(server_pid, NULL, 0);
+		server_pid = -1;
+	}
+	if (pki.ca_file[0] != '\0')
+		(void)unlink(pki.ca_file);
+	if (pki.dir[0] != '\0')
+		(void)rmdir(pki.dir);
+	X509_free(pki.ca);
+	X509_free(pki.other_ca);
+	X509_free(pki.good);
+	X509_free(pki.no_ip);
+	X509_free(pki.self);
+	X509_free(pki.expired);
+	X509_free(pki.future);
+	X509_free(pki.wrong);
+	X509_free(pki.unknown);
+	EVP_PKEY_free(pki.ca_key);
+	EVP_PKEY_free(pki.other_key);
+	EVP_PKEY_free(pki.key);
+}
+
+TestSuite(transport_tls, .init = test_pki_setup, .fini = test_pki_teardown);
+
+/*
+ * The server child: for each connection, a TLS handshake, then "sni=NAME\r\n" (or "sni=-"),
+ * then per chunk read: "big" sends 1000 bytes in one record, "quit" closes, anything else
+ * is echoed. It leaves when its parent does.
+ */
+static void
+test_server_loop(int lfd, X509 *cert, X509 *extra, pid_t parent)
+{
+	SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
+	char buf[16384], big[1000];
+	int devnull = open("/dev/null", O_WRONLY);
+
+	if (devnull >= 0) {
+		dup2(devnull, 1);
+		dup2(devnull, 2);
+	}
+	signal(SIGPIPE, SIG_IGN);
+	alarm(20);
+	memset(big, 'b', sizeof(big));
+	if (ctx == NULL || SSL_CTX_use_certificate(ctx, cert) != 1 ||
+	    SSL_CTX_use_PrivateKey(ctx, pki.key) != 1 ||
+	    (extra != NULL && SSL_CTX_add1_chain_cert(ctx, extra) != 1))
+		_exit(3);
+	for (;;) {
+		struct pollfd p = {.fd = lfd, .events = POLLIN};
+		const char *sni;
+		SSL *ssl;
+		int afd, n;
+
+		if (getppid() != parent)
+			_exit(0);
+		if (poll(&p, 1, 200) <= 0)
+			continue;
+		afd = accept(lfd, NULL, NULL);
+		if (afd < 0)
+			continue;
+		ssl = SSL_new(ctx);
+		if (ssl == NULL || SSL_set_fd(ssl, afd) != 1)
+			_exit(4);
+		if (SSL_accept(ssl) == 1) {
+			sni = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
+			n = snprintf(buf, sizeof(buf), "sni=%s\r\n", sni != NULL ? sni : "-");
+			(void)SSL_write(ssl, buf, n);
+			while ((n = SSL_read(ssl, buf, sizeof(buf))) > 0) {
+				if (n >= 3 && memcmp(buf, "big", 3) == 0) {
+					(void)SSL_write(ssl, big, sizeof(big));
+				} else if (n >= 4 && memcmp(buf, "quit", 4) == 0) {
+					(void)SSL_shutdown(ssl);
+					break;
+				} else if (SSL_write(ssl, buf, n) <= 0) {
+					break;
+				}
+			}
+		}
+		SSL_free(ssl);
+		close(afd);
+	}
+}
+
+/* Start a TLS server on addr port 0 with cert (and an extra chain cert); its port out. */
+static void
+test_server(int family, const char *addr, X509 *cert, X509 *extra, char *port, size_t portlen)
+{
+	int p = 0, lfd = test_socket_on(family, addr, 8, &p);
+	pid_t parent = getpid();
+
+	cr_assert(lfd >= 0);
+	snprintf(port, portlen, "%d", p);
+	fflush(NULL);
+	server_pid = fork();
+	cr_assert(server_pid >= 0);
+	if (server_pid == 0) {
+		test_server_loop(lfd, cert, extra, parent);
+		_exit(0);
+	}
+	close(lfd);
+}
+
+/* Read until CRLF (or cap), waiting up to 2 s per read. */
+static void
+test_read_line(struct transport *t, char *buf, size_t cap)
+{
+	size_t used = 0, got;
+
+	while (used < cap - 1) {
+		cr_assert_eq(transport_read_wait(t, buf + used, 1, 2000, &got), TRANSPORT_OK, "%s",
+			     transport_last_error(t));
+		used += got;
+		if (used >= 2 && buf[used - 2] == '\r' && buf[used - 1] == '\n')
+			break;
+	}
+	buf[used] = '\0';
+}
+
+/* Connect to host:port and start TLS; the status, with summary and err filled. */
+static enum transport_status
+test_tls(struct transport *t, const char *host, const char *port,
+	 const struct transport_tls_options *opts, struct transport_tls_summary *s, char *err)
+{
+	cr_assert_eq(transport_connect(t, host, port, 2000, err, ERRLEN), TRANSPORT_OK, "%s", err);
+	return transport_start_tls(t, opts, 3000, s, err, ERRLEN);
+}
+
+/* Whether s looks like "2026-12-03 18:30:00 UTC". */
+static bool
+test_is_date(const char *s)
+{
+	int y, mo, d, h, mi, se;
+	char utc[8];
+
+	return strlen(s) == 23 &&
+	       sscanf(s, "%4d-%2d-%2d %2d:%2d:%2d %3s", &y, &mo, &d, &h, &mi, &se, utc) == 7 &&
+	       strcmp(utc, "UTC") == 0 && y > 2000;
+}
+
+Test(transport_tls, verified_with_cafile_summary_and_round_trip)
+{
+	struct transport_tls_options o = {.cafile = pki.ca_file};
+	struct transport_tls_summary s;
+	struct transport *t = transport_new();
+	char port[16], err[ERRLEN], line[256];
+
+	test_server(AF_INET, "127.0.0.1", pki.good, NULL, port, sizeof(port));
+	cr_assert_eq(test_tls(t, "localhost", port, &o, &s, err), TRANSPORT_OK, "%s", err);
+	cr_assert(transport_tls_active(t));
+	cr_assert(s.verified);
+	cr_assert_eq(s.verify_code, X509_V_OK);
+	cr_assert_str_eq(s.verify_words, "the certificate is trusted and valid for localhost");
+	cr_assert_str_eq(s.protocol, "TLSv1.3");
+	cr_assert_neq(s.cipher[0], '\0');
+	cr_assert_str_eq(s.subject, "CN=localhost,O=ehlo tests");
+	cr_assert_str_eq(s.issuer, CA_NAME);
+	cr_assert_str_eq(s.names, "localhost, 127.0.0.1, ::1");
+	cr_assert(test_is_date(s.not_before), "%s", s.not_before);
+	cr_assert(test_is_date(s.not_after), "%s", s.not_after);
+	cr_assert_lt(strcmp(s.not_before, s.not_after), 0);
+	cr_assert_eq(s.chain_length, 1);
+	cr_assert_str_eq(err, "");
+	test_read_line(t, line, sizeof(line));
+	cr_assert_str_eq(line, "sni=localhost\r\n");
+	cr_assert_eq(transport_write_all(t, "NOOP\r\n", 6, 2000), TRANSPORT_OK);
+	test_read_line(t, line, sizeof(line));
+	cr_assert_str_eq(line, "NOOP\r\n");
+	/* A second handshake on the same transport is refused. */
+	cr_assert_eq(transport_start_tls(t, &o, 1000, NULL, err, sizeof(err)), TRANSPORT_ERR_TLS);
+	transport_free(t);
+}
+
+Test(transport_tls, without_cafile_unknown_ca)
+{
+	struct transport_tls_summary s;
+	struct transport *t = transport_new();
+	char port[16], err[ERRLEN], buf[8];
+	enum transport_status st;
+
+	test_server(AF_INET, "127.0.0.1", pki.good, NULL, port, sizeof(port));
+	cr_assert_eq(test_tls(t, "localhost", port, NULL, &s, err), TRANSPORT_ERR_VERIFY);
+	cr_assert(!s.verified);
+	cr_assert_eq(s.verify_code, X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY);
+	cr_assert_str_eq(s.verify_words,
+			 "the certificate was issued by " CA_NAME ", an authority this machine "
+			 "does not trust (unknown CA); --cafile adds one");
+	cr_assert_not_null(strstr(err, s.verify_words), "%s", err);
+	cr_assert(!transport_tls_active(t));
+	/* Nothing may go over a connection that failed verification. */
+	cr_assert_eq(transport_write(t, "x", 1, &st), 0);
+	cr_assert_eq(st, TRANSPORT_ERR_IO);
+	cr_assert_eq(transport_read(t, buf, sizeof(buf), &st), 0);
+	cr_assert_eq(st, TRANSPORT_ERR_IO);
+	transport_free(t);
+}
+
+Test(transport_tls, unknown_ca_even_with_cafile)
+{
+	struct transport_tls_options o = {.cafile = pki.ca_file};
+	struct transport_tls_summary s;
+	struct transport *t = transport_new();
+	char port[16], err[ERRLEN];
+
+	test_server(AF_INET, "127.0.0.1", pki.unknown, NULL, port, sizeof(port));
+	cr_assert_eq(test_tls(t, "localhost", port, &o, &s, err), TRANSPORT_ERR_VERIFY);
+	cr_assert_str_eq(s.verify_words,
+			 "the certificate was issued by " OTHER_CA_NAME ", an authority this "
+			 "machine does not trust (unknown CA); --cafile adds one");
+	transport_free(t);
+}
+
+Test(transport_tls, self_signed)
+{
+	struct transport_tls_options o = {.cafile = pki.ca_file};
+	struct transport_tls_summary s;
+	struct transport *t = transport_new();
+	char port[16], err[ERRLEN];
+
+	test_server(AF_INET, "127.0.0.1", pki.self, NULL, port, sizeof(port));
+	cr_assert_eq(test_tls(t, "localhost", port, &o, &s, err), TRANSPORT_ERR_VERIFY);
+	cr_assert_eq(s.verify_code, X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT);
+	cr_assert_str_eq(s.verify_words,
+			 "the certificate is self-signed: it was signed by itself, not by an "
+			 "authority this machine trusts");
+	cr_assert_str_eq(s.issuer, s.subject);
+	transport_free(t);
+}
+
+Test(transport_tls, self_signed_in_chain)
+{
+	struct transport_tls_summary s;
+	struct transport *t = transport_new();
+	char port[16], err[ERRLEN];
+
+	test_server(AF_INET, "127.0.0.1", pki.good, pki.ca, port, sizeof(port));
+	cr_assert_eq(test_tls(t, "localhost", port, NULL, &s, err), TRANSPORT_ERR_VERIFY);
+	cr_assert_eq(s.verify_code, X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN);
+	cr_assert_eq(s.chain_length, 2);
+	cr_assert_str_eq(s.verify_words,
+			 "the chain ends in a self-signed certificate (" CA_NAME ") that this "
+			 "machine does not trust; --cafile adds one");
+	transport_free(t);
+}
+
+Test(transport_tls, expired)
+{
+	struct transport_tls_options o = {.cafile = pki.ca_file};
+	struct transport_tls_summary s;
+	struct transport *t = transport_new();
+	char port[16], err[ERRLEN], want[256];
+
+	test_server(AF_INET, "127.0.0.1", pki.expired, NULL, port, sizeof(port));
+	cr_assert_eq(test_tls(t, "localhost", port, &o, &s, err), TRANSPORT_ERR_VERIFY);
+	cr_assert_eq(s.verify_code, X509_V_ERR_CERT_HAS_EXPIRED);
+	cr_assert(test_is_date(s.not_after));
+	snprintf(want, sizeof(want), "the certificate expired on %s", s.not_after);
+	cr_assert_str_eq(s.verify_words, want);
+	transport_free(t);
+}
+
+Test(transport_tls, not_yet_valid)
+{
+	struct transport_tls_options o = {.cafile = pki.ca_file};
+	struct transport_tls_summary s;
+	struct transport *t = transport_new();
+	char port[16], err[ERRLEN], want[256];
+
+	test_server(AF_INET, "127.0.0.1", pki.future, NULL, port, sizeof(port));
+	cr_assert_eq(test_tls(t, "localhost", port, &o, &s, err), TRANSPORT_ERR_VERIFY);
+	cr_assert_eq(s.verify_code, X509_V_ERR_CERT_NOT_YET_VALID);
+	snprintf(want, sizeof(want), "the certificate is not valid yet: it starts on %s",
+		 s.not_before);
+	cr_assert_str_eq(s.verify_words, want);
+	transport_free(t);
+}
+
+Test(transport_tls, wrong_name)
+{
+	struct transport_tls_options o = {.cafile = pki.ca_file};
+	struct transport_tls_summary s;
+	struct transport *t = transport_new();
+	char port[16], err[ERRLEN];
+
+	test_server(AF_INET, "127.0.0.1", pki.wrong, NULL, port, sizeof(port));
+	cr_assert_eq(test_tls(t, "localhost", port, &o, &s, err), TRANSPORT_ERR_VERIFY);
+	cr_assert_eq(s.verify_code, X509_V_ERR_HOSTNAME_MISMATCH);
+	cr_assert_str_eq(s.verify_words,
+			 "the certificate is for mail.example.test, not for localhost");
+	cr_assert_not_null(strstr(err, "not for localhost"), "%s", err);
+	transport_free(t);
+}
+
+Test(transport_tls, insecure_goes_on_unverified)
+{
+	struct transport_tls_options o = {.insecure = true};
+	struct transport_tls_summary s;
+	struct transport *t = transport_new();
+	char port[16], err[ERRLEN], line[256];
+
+	test_server(AF_INET, "127.0.0.1", pki.self, NULL, port, sizeof(port));
+	cr_assert_eq(test_tls(t, "localhost", port, &o, &s, err), TRANSPORT_OK, "%s", err);
+	cr_assert(!s.verified);
+	cr_assert_eq(s.verify_code, X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT);
+	cr_assert_not_null(strstr(s.verify_words, "self-signed"));
+	cr_assert(transport_tls_active(t));
+	test_read_line(t, line, sizeof(line));
+	cr_assert_str_eq(line, "sni=localhost\r\n");
+	transport_free(t);
+}
+
+Test(transport_tls, ip_literal_checked_against_ip_san)
+{
+	struct transport_tls_options o = {.cafile = pki.ca_file};
+	struct transport_tls_summary s;
+	struct transport *t = transport_new();
+	char port[16], err[ERRLEN], line[256];
+
+	test_server(AF_INET, "127.0.0.1", pki.good, NULL, port, sizeof(port));
+	cr_assert_eq(test_tls(t, "127.0.0.1", port, &o, &s, err), TRANSPORT_OK, "%s", err);
+	cr_assert(s.verified);
+	test_read_line(t, line, sizeof(line));
+	cr_assert_str_eq(line, "sni=-\r\n", "no SNI for an address literal");
+	transport_free(t);
+}
+
+Test(transport_tls, ip_literal_without_ip_san_fails)
+{
+	struct transport_tls_options o = {.cafile = pki.ca_file};
+	struct transport_tls_summary s;
+	struct transport *t = transport_new();
+	char port[16], err[ERRLEN];
+
+	test_server(AF_INET, "127.0.0.1", pki.no_ip, NULL, port, sizeof(port));
+	cr_assert_eq(test_tls(t, "127.0.0.1", port, &o, &s, err), TRANSPORT_ERR_VERIFY);
+	cr_assert_eq(s.verify_code, X509_V_ERR_IP_ADDRESS_MISMATCH);
+	cr_assert_str_eq(s.verify_words, "the certificate is for localhost, not for 127.0.0.1");
+	transport_free(t);
+}
+
+Test(transport_tls, servername_override)
+{
+	struct transport_tls_options o = {.cafile = pki.ca_file, .servername = "localhost"};
+	struct transport_tls_summary s;
+	struct transport *t = transport_new();
+	char port[16], err[ERRLEN], line[256];
+
+	test_server(AF_INET, "127.0.0.1", pki.no_ip, NULL, port, sizeof(port));
+	cr_assert_eq(test_tls(t, "127.0.0.1", port, &o, &s, err), TRANSPORT_OK, "%s", err);
+	cr_assert(s.verified);
+	test_read_line(t, line, sizeof(line));
+	cr_assert_str_eq(line, "sni=localhost\r\n");
+	transport_free(t);
+}
+
+Test(transport_tls, servername_override_is_checked)
+{
+	struct transport_tls_options o = {.cafile = pki.ca_file, .servername = "mx.example.test"};
+	struct transport_tls_summary s;
+	struct transport *t = transport_new();
+	char port[16], err[ERRLEN];
+
+	test_server(AF_INET, "127.0.0.1", pki.good, NULL, port, sizeof(port));
+	cr_assert_eq(test_tls(t, "localhost", port, &o, &s, err), TRANSPORT_ERR_VERIFY);
+	cr_assert_str_eq(s.verify_words, "the certificate is for localhost, 127.0.0.1, ::1, not "
+					 "for mx.example.test");
+	transport_free(t);
+}
+
+Test(transport_tls, ipv6_server)
+{
+	struct transport_tls_options o = {.cafile = pki.ca_file};
+	struct transport_tls_summary s;
+	struct transport *t = transport_new();
+	char port[16], err[ERRLEN], line[256], want[64];
+
+	if (!test_have_ipv6_loopback())
+		cr_skip_test("no IPv6 loopback on this machine");
+	test_server(AF_INET6, "::1", pki.good, NULL, port, sizeof(port));
+	cr_assert_eq(test_tls(t, "::1", port, &o, &s, err), TRANSPORT_OK, "%s", err);
+	cr_assert(s.verified);
+	snprintf(want, sizeof(want), "::1 port %s", port);
+	cr_assert_str_eq(transport_peer(t), want);
+	cr_assert(transport_peer_is_loopback(t));
+	test_read_line(t, line, sizeof(line));
+	cr_assert_str_eq(line, "sni=-\r\n");
+	transport_free(t);
+}
+
+Test(transport_tls, handshake_timeout_against_silent_server)
+{
+	int p = 0, lfd = test_socket_on(AF_INET, "127.0.0.1", 8, &p);
+	struct transport *t = transport_new();
+	char port[16], err[ERRLEN];
+
+	cr_assert(lfd >= 0);
+	snprintf(port, sizeof(port), "%d", p);
+	cr_assert_eq(transport_connect(t, "127.0.0.1", port, 2000, err, sizeof(err)), TRANSPORT_OK);
+	cr_assert_eq(transport_start_tls(t, NULL, 300, NULL, err, sizeof(err)),
+		     TRANSPORT_ERR_TIMEOUT, "%s", err);
+	cr_assert_not_null(strstr(err, "timed out"), "%s", err);
+	cr_assert_not_null(strstr(err, "300 ms"), "%s", err);
+	transport_free(t);
+	close(lfd);
+}
+
+Test(transport_tls, peer_not_speaking_tls)
+{
+	int lfd, afd;
+	struct transport *t = test_plain_pair(&lfd, &afd);
+	char err[ERRLEN], buf[8];
+	enum transport_status st;
+
+	cr_assert_eq(send(afd, "220 plain SMTP here\r\n", 21, 0), 21);
+	cr_assert_eq(transport_start_tls(t, NULL, 2000, NULL, err, sizeof(err)), TRANSPORT_ERR_TLS,
+		     "%s", err);
+	cr_assert_not_null(strstr(err, "wrong version number"), "%s", err);
+	cr_assert_not_null(strstr(err, "not speaking TLS"), "%s", err);
+	cr_assert_eq(transport_read(t, buf, sizeof(buf), &st), 0);
+	cr_assert_eq(st, TRANSPORT_ERR_IO);
+	close(afd);
+	transport_free(t);
+	close(lfd);
+}
+
+Test(transport_tls, peer_closes_during_handshake)
+{
+	int lfd, afd;
+	struct transport *t = test_plain_pair(&lfd, &afd);
+	char err[ERRLEN];
+
+	close(afd);
+	cr_assert_eq(transport_start_tls(t, NULL, 2000, NULL, err, sizeof(err)), TRANSPORT_ERR_TLS,
+		     "%s", err);
+	cr_assert_not_null(strstr(err, "TLS handshake with 127.0.0.1 port"), "%s", err);
+	transport_free(t);
+	close(lfd);
+}
+
+Test(transport_tls, missing_cafile)
+{
+	struct transport_tls_options o = {.cafile = "/nonexistent/ca.pem"};
+	int lfd, afd;
+	struct transport *t = test_plain_pair(&lfd, &afd);
+	char err[ERRLEN];
+
+	cr_assert_eq(transport_start_tls(t, &o, 2000, NULL, err, sizeof(err)), TRANSPORT_ERR_TLS);
+	cr_assert(strncmp(err, "cannot load the CA file /nonexistent/ca.pem: ", 45) == 0, "%s",
+		  err);
+	close(afd);
+	transport_free(t);
+	close(lfd);
+}
+
+Test(transport_tls, buffered_counts_decrypted_bytes)
+{
+	struct transport_tls_options o = {.cafile = pki.ca_file};
+	struct transport_tls_summary s;
+	struct transport *t = transport_new();
+	char port[16], err[ERRLEN], line[256], buf[10];
+	size_t got, total;
+
+	test_server(AF_INET, "127.0.0.1", pki.good, NULL, port, sizeof(port));
+	cr_assert_eq(test_tls(t, "localhost", port, &o, &s, err), TRANSPORT_OK, "%s", err);
+	test_read_line(t, line, sizeof(line));
+	cr_assert_eq(transport_buffered(t), 0);
+	cr_assert_eq(transport_write_all(t, "big\r\n", 5, 2000), TRANSPORT_OK);
+	cr_assert_eq(transport_read_wait(t, buf, sizeof(buf), 2000, &got), TRANSPORT_OK);
+	cr_assert_eq(got, 10);
+	cr_assert_eq(transport_buffered(t), 990);
+	total = got;
+	while (total < 1000) {
+		cr_assert_eq(transport_read_wait(t, buf, sizeof(buf), 2000, &got), TRANSPORT_OK);
+		total += got;
+	}
+	cr_assert_eq(total, 1000);
+	cr_assert_eq(transport_buffered(t), 0);
+	transport_free(t);
+}
+
+Test(transport_tls, large_round_trip_and_close)
+{
+	struct transport_tls_options o = {.cafile = pki.ca_file};
+	struct transport_tls_summary s;
+	struct transport *t = transport_new();
+	static char out[48000], in[48000];
+	char port[16], err[ERRLEN], line[256];
+	size_t got, total = 0, i;
+
+	for (i = 0; i < sizeof(out); i++)
+		out[i] = (char)('a' + i % 26);
+	test_server(AF_INET, "127.0.0.1", pki.good, NULL, port, sizeof(port));
+	cr_assert_eq(test_tls(t, "localhost", port, &o, &s, err), TRANSPORT_OK, "%s", err);
+	test_read_line(t, line, sizeof(line));
+	cr_assert_eq(transport_write_all(t, out, sizeof(out), 2000), TRANSPORT_OK);
+	while (total < sizeof(in)) {
+		cr_assert_eq(transport_read_wait(t, in + total, sizeof(in) - total, 2000, &got),
+			     TRANSPORT_OK, "%s", transport_last_error(t));
+		total += got;
+	}
+	cr_assert(memcmp(in, out, sizeof(in)) == 0);
+	cr_assert_eq(transport_write_all(t, "quit\r\n", 6, 2000), TRANSPORT_OK);
+	cr_assert_eq(transport_read_wait(t, in, sizeof(in), 2000, &got), TRANSPORT_ERR_CLOSED, "%s",
+		     transport_last_error(t));
+	transport_free(t);
+}
