@@ -116,7 +116,12 @@ msgenc_feed(struct msgenc *e, const char *in, size_t len, char *out)
 			state = MSG_BOL;
 			break;
 		case '\r':
-			state = MSG_AFTER_CR;
+			if (p + 1 < end && p[1] == '\n') {
+				p++; /* the common CRLF, without a trip through MSG_AFTER_CR */
+				state = MSG_BOL;
+			} else {
+				state = MSG_AFTER_CR;
+			}
 			break;
 		default:
 			e->dropped_nul++;
