@@ -8,6 +8,7 @@
 #include "config.h"
 #include "cli.h"
 #include "exitcodes.h"
+#include "help.h"
 #include "tui.h"
 
 /* The top-level usage text. */
@@ -35,6 +36,9 @@ main_usage(FILE *f)
 int
 main(int argc, char **argv)
 {
+	/* Language first (--lang anywhere before "--" is taken out of argv). */
+	if (help_locale_args(&argc, argv) != 0)
+		return EHLO_EXIT_USAGE;
 	if (argc < 2) {
 		main_usage(stdout);
 		return EHLO_EXIT_OK;
