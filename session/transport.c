@@ -111,6 +111,14 @@ transport_poll(int fd, short events, int64_t deadline)
 	}
 }
 
+/* Lower the first letter of a system message, unless it starts an acronym ("DNS"). */
+static void
+transport_lower_first(char *buf)
+{
+	if (buf[0] >= 'A' && buf[0] <= 'Z' && !(buf[1] >= 'A' && buf[1] <= 'Z'))
+		buf[0] = (char)(buf[0] - 'A' + 'a');
+}
+
 /* strerror in lower case ("connection refused"), into buf. */
 static const char *
 transport_errno_words(int err, char *buf, size_t len)
@@ -119,8 +127,7 @@ transport_errno_words(int err, char *buf, size_t len)
 		return "";
 	if (strerror_r(err, buf, len) != 0)
 		snprintf(buf, len, "error %d", err);
-	if (buf[0] >= 'A' && buf[0] <= 'Z' && !(buf[1] >= 'A' && buf[1] <= 'Z'))
-		buf[0] = (char)(buf[0] - 'A' + 'a');
+	transport_lower_first(buf);
 	return buf;
 }
 
@@ -355,6 +362,10 @@ transport_connect(struct transport *t, const char *host, const char *port, int t
 
 	if (err != NULL && errlen > 0)
 		err[0] = '\0';
+	if (host == NULL || host[0] == '\0' || port == NULL || port[0] == '\0') {
+		transport_say(err, errlen, "no host or port to connect to");
+		return TRANSPORT_ERR_RESOLVE;
+	}
 	memset(&hints, 0, sizeof(hints));
 	/* No AI_ADDRCONFIG: it would hide ::1 on a machine with only loopback IPv6. */
 	hints.ai_family = AF_UNSPEC;
@@ -366,6 +377,7 @@ transport_connect(struct transport *t, const char *host, const char *port, int t
 			transport_errno_words(errno, why, sizeof(why));
 		else
 			snprintf(why, sizeof(why), "%s", gai_strerror(rc));
+		transport_lower_first(why);
 		if (err != NULL && errlen > 0)
 			snprintf(err, errlen, "cannot resolve %s port %s: %s", host, port, why);
 		return TRANSPORT_ERR_RESOLVE;

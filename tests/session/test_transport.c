@@ -469,7 +469,9 @@ Test(transport_plain, status_names)
 /* The certificates every TLS case may use; made by test_pki_setup. */
 static struct {
 	char dir[64];
-	char ca_file[128];
+	char ca_file[128];    /* the CA, for --cafile */
+	char other_file[128]; /* the other CA */
+	char empty_file[128]; /* no certificates: the system store of these tests */
 	EVP_PKEY *ca_key, *other_key, *key;
 	X509 *ca;	/* trusted through --cafile */
 	X509 *other_ca; /* never trusted */
@@ -482,7 +484,8 @@ static struct {
 	X509 *unknown;	/* by other_ca: DNS:localhost */
 } pki;
 
-static pid_t server_pid = -1;
+static pid_t server_pids[4];
+static int server_count;
 
 /* Add one X509v3 extension given in openssl.cnf syntax. */
 static void
@@ -540,12 +543,22 @@ test_cert(const char *cn, const char *san, X509 *issuer, EVP_PKEY *issuer_key, E
 	return x;
 }
 
-/* Make the keys and certificates, and write the CA for --cafile. */
+/* Write cert as PEM to path (an empty file when cert is NULL). */
+static void
+test_write_pem(const char *path, X509 *cert)
+{
+	FILE *f = fopen(path, "w");
+
+	cr_assert_not_null(f, "%s", path);
+	if (cert != NULL)
+		cr_assert_eq(PEM_write_X509(f, cert), 1);
+	cr_assert_eq(fclose(f), 0);
+}
+
+/* Make the keys and certificates, and write the CA files. */
 static void
 test_pki_setup(void)
 {
-	FILE *f;
-
 	memset(&pki, 0, sizeof(pki));
 	snprintf(pki.dir, sizeof(pki.dir), "/tmp/ehlo-tls-XXXXXX");
 	cr_assert_not_null(mkdtemp(pki.dir));
@@ -571,23 +584,34 @@ test_pki_setup(void)
 	pki.unknown = test_cert("localhost", "DNS:localhost", pki.other_ca, pki.other_key, pki.key,
 				-DAY, 30 * DAY, false);
 	snprintf(pki.ca_file, sizeof(pki.ca_file), "%s/ca.pem", pki.dir);
-	f = fopen(pki.ca_file, "w");
-	cr_assert_not_null(f);
-	cr_assert_eq(PEM_write_X509(f, pki.ca), 1);
-	cr_assert_eq(fclose(f), 0);
+	test_write_pem(pki.ca_file, pki.ca);
+	snprintf(pki.other_file, sizeof(pki.other_file), "%s/other.pem", pki.dir);
+	test_write_pem(pki.other_file, pki.other_ca);
+	snprintf(pki.empty_file, sizeof(pki.empty_file), "%s/empty.pem", pki.dir);
+	test_write_pem(pki.empty_file, NULL);
+	/*
+	 * The machine's trust store stays out of these tests (and its 150 roots out of the
+	 * run time): OpenSSL's default paths point at an empty file and directory.
+	 */
+	cr_assert_eq(setenv("SSL_CERT_FILE", pki.empty_file, 1), 0);
+	cr_assert_eq(setenv("SSL_CERT_DIR", pki.dir, 1), 0);
 }
 
 /* Stop the server child and remove the temporary files. */
 static void
 test_pki_teardown(void)
 {
-	if (server_pid > 0) {
-		kill(server_pid, SIGKILL);
-		(void)waitpid(server_pid, NULL, 0);
-		server_pid = -1;
+	while (server_count > 0) {
+		server_count--;
+		kill(server_pids[server_count], SIGKILL);
+		(void)waitpid(server_pids[server_count], NULL, 0);
 	}
 	if (pki.ca_file[0] != '\0')
 		(void)unlink(pki.ca_file);
+	if (pki.other_file[0] != '\0')
+		(void)unlink(pki.other_file);
+	if (pki.empty_file[0] != '\0')
+		(void)unlink(pki.empty_file);
 	if (pki.dir[0] != '\0')
 		(void)rmdir(pki.dir);
 	X509_free(pki.ca);
@@ -670,17 +694,19 @@ static void
 test_server(int family, const char *addr, X509 *cert, X509 *extra, char *port, size_t portlen)
 {
 	int p = 0, lfd = test_socket_on(family, addr, 8, &p);
-	pid_t parent = getpid();
+	pid_t parent = getpid(), pid;
 
 	cr_assert(lfd >= 0);
+	cr_assert_lt(server_count, 4);
 	snprintf(port, portlen, "%d", p);
 	fflush(NULL);
-	server_pid = fork();
-	cr_assert(server_pid >= 0);
-	if (server_pid == 0) {
+	pid = fork();
+	cr_assert(pid >= 0);
+	if (pid == 0) {
 		test_server_loop(lfd, cert, extra, parent);
 		_exit(0);
 	}
+	server_pids[server_count++] = pid;
 	close(lfd);
 }
 
@@ -1085,5 +1111,38 @@ Test(transport_tls, large_round_trip_and_close)
 	cr_assert_eq(transport_write_all(t, "quit\r\n", 6, 2000), TRANSPORT_OK);
 	cr_assert_eq(transport_read_wait(t, in, sizeof(in), 2000, &got), TRANSPORT_ERR_CLOSED, "%s",
 		     transport_last_error(t));
+	transport_free(t);
+}
+
+Test(transport_tls, system_store_is_used)
+{
+	struct transport_tls_summary s;
+	struct transport *t = transport_new();
+	char port[16], err[ERRLEN];
+
+	cr_assert_eq(setenv("SSL_CERT_FILE", pki.ca_file, 1), 0);
+	test_server(AF_INET, "127.0.0.1", pki.good, NULL, port, sizeof(port));
+	cr_assert_eq(test_tls(t, "localhost", port, NULL, &s, err), TRANSPORT_OK, "%s", err);
+	cr_assert(s.verified);
+	transport_free(t);
+}
+
+Test(transport_tls, cafile_adds_to_the_system_store)
+{
+	struct transport_tls_options o = {.cafile = pki.other_file};
+	struct transport_tls_summary s;
+	struct transport *t = transport_new();
+	char port[16], port2[16], err[ERRLEN];
+
+	cr_assert_eq(setenv("SSL_CERT_FILE", pki.ca_file, 1), 0);
+	test_server(AF_INET, "127.0.0.1", pki.good, NULL, port, sizeof(port));
+	test_server(AF_INET, "127.0.0.1", pki.unknown, NULL, port2, sizeof(port2));
+	cr_assert_eq(test_tls(t, "localhost", port, &o, &s, err), TRANSPORT_OK, "%s", err);
+	cr_assert(s.verified);
+	transport_free(t);
+	t = transport_new();
+	cr_assert_eq(test_tls(t, "localhost", port2, &o, &s, err), TRANSPORT_OK, "%s", err);
+	cr_assert(s.verified);
+	cr_assert_str_eq(s.issuer, OTHER_CA_NAME);
 	transport_free(t);
 }
