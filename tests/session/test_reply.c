@@ -473,8 +473,8 @@ Test(reply, reset_forgets_partial_and_error)
 /* Inputs for the chunking test: valid, anomalous, erroneous, several replies per buffer. */
 static const char *const tr_chunk_inputs[] = {
 	"220 mx.example.com ESMTP\r\n",
-	"250-First line\r\n250-Second line\r\n250-234 Text beginning with numbers\r\n"
-	"250 The last line\r\n",
+	("250-First line\r\n250-Second line\r\n250-234 Text beginning with numbers\r\n"
+	 "250 The last line\r\n"),
 	"250 2.1.0 ok\r\n250 2.1.5 ok\r\n354 go ahead\r\n250 2.0.0 queued\r\n",
 	"250-a\n250 b\n221 bye\r\n",
 	"250 a\rb\r\n250\r\n",
