@@ -15,9 +15,17 @@
 static void
 main_usage(FILE *f)
 {
-	fputs("usage: ehlo COMMAND [OPTIONS]\n"
+	fputs("usage: ehlo [OPTIONS] [HOST[:PORT]]\n"
+	      "       ehlo COMMAND [OPTIONS]\n"
 	      "\n"
 	      "ehlo explores SMTP: it shows a live session and explains every reply.\n"
+	      "\n"
+	      "explorer:\n"
+	      "  ehlo                        on the built-in practice server (nothing to set up)\n"
+	      "  ehlo HOST[:PORT]            on a real server: --tls, --tls-on-connect, --insecure,\n"
+	      "                              --cafile F, --tls-servername N, --ehlo N, --transcript F\n"
+	      "  ehlo --plain [HOST[:PORT]]  the same as plain lines (screen readers, pipes)\n"
+	      "  ehlo practice [--scenario S]  the practice server with a scenario\n"
 	      "\n"
 	      "commands:\n"
 	      "  send       one SMTP transaction, no questions asked (swaks-like)\n"
@@ -39,10 +47,9 @@ main(int argc, char **argv)
 	/* Language first (--lang anywhere before "--" is taken out of argv). */
 	if (help_locale_args(&argc, argv) != 0)
 		return EHLO_EXIT_USAGE;
-	if (argc < 2) {
-		main_usage(stdout);
-		return EHLO_EXIT_OK;
-	}
+	/* No argument: the explorer on the built-in practice server. */
+	if (argc < 2)
+		return tui_main(argc, argv);
 	const char *cmd = argv[1];
 	if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
 		main_usage(stdout);

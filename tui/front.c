@@ -1,0 +1,278 @@
+/*
+ * front.c: the line router shared by both front ends (see front.h).
+ */
+#include "front.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include <openssl/crypto.h>
+
+#include "cmd.h"
+
+/* Show one of ehlo's own messages. */
+static void __attribute__((format(printf, 3, 4)))
+front_say(struct front *f, enum drive_kind kind, const char *fmt, ...)
+{
+	char buf[1200];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (f->view.line != NULL)
+		f->view.line(f->view.arg, kind, 0, buf, strlen(buf));
+}
+
+/* Set up a front over a driver. */
+void
+front_init(struct front *f, struct drive *d, const struct drive_view *view)
+{
+	memset(f, 0, sizeof(*f));
+	f->d = d;
+	if (view != NULL)
+		f->view = *view;
+}
+
+/* Wipe what it holds. */
+void
+front_clear(struct front *f)
+{
+	OPENSSL_cleanse(f->user, sizeof(f->user));
+	f->mode = FRONT_SMTP;
+}
+
+/* The prompt to show now. */
+const char *
+front_prompt(const struct front *f)
+{
+	if (drive_phase(f->d) == DRIVE_ASKING)
+		return "go on without verification? [y/N] ";
+	switch (f->mode) {
+	case FRONT_USER:
+		return "user: ";
+	case FRONT_PASSWORD:
+		return "password: ";
+	case FRONT_MAIL_FROM:
+		return "MAIL FROM: ";
+	case FRONT_RCPT_TO:
+		return f->rcpts == 0 ? "RCPT TO: " : "RCPT TO (empty line: done): ";
+	case FRONT_SMTP:
+		break;
+	}
+	if (drive_in_data(f->d))
+		return "data> ";
+	if (drive_wants_secret(f->d))
+		return "auth (hidden)> ";
+	return "smtp> ";
+}
+
+/* True when the next line must be hidden. */
+bool
+front_hidden(const struct front *f)
+{
+	return f->mode == FRONT_PASSWORD ||
+	       (f->mode == FRONT_SMTP && drive_phase(f->d) != DRIVE_ASKING &&
+		drive_wants_secret(f->d));
+}
+
+/* True when line may go into history. */
+bool
+front_historic(const struct front *f, const char *line)
+{
+	if (f->mode != FRONT_SMTP || drive_phase(f->d) == DRIVE_ASKING || drive_in_data(f->d))
+		return false;
+	if (line[0] == '\0' || front_hidden(f))
+		return false;
+	return !drive_line_is_secret(f->d, line, strlen(line));
+}
+
+/* An address as the user typed it, in angle brackets. */
+static void
+front_angle(const char *in, char *out, size_t cap)
+{
+	while (*in == ' ')
+		in++;
+	if (in[0] == '<')
+		snprintf(out, cap, "%s", in);
+	else
+		snprintf(out, cap, "<%s>", in);
+}
+
+/* Send a line ehlo built for the user; errors are shown. */
+static void
+front_send(struct front *f, const char *line)
+{
+	char err[DRIVE_ERROR_MAX];
+
+	if (drive_input(f->d, line, strlen(line), err, sizeof(err)) != 0)
+		front_say(f, DRIVE_ERROR, "%s", err);
+}
+
+/* /auth [MECH]: check it can start, then ask for the user. */
+static void
+front_auth_start(struct front *f, const char *arg)
+{
+	const char *mech = arg[0] != '\0' ? arg : drive_auth_pick(f->d);
+
+	if (!drive_connected(f->d)) {
+		front_say(f, DRIVE_ERROR, "not connected (/reconnect connects again)");
+		return;
+	}
+	if (mech == NULL) {
+		front_say(f, DRIVE_ERROR,
+			  "the server advertised no AUTH mechanism ehlo knows "
+			  "(send EHLO first, or name one: /auth PLAIN)");
+		return;
+	}
+	if (!drive_tls(f->d))
+		front_say(f, DRIVE_NOTE,
+			  "no TLS: the password would cross the network readable "
+			  "by anyone on the path (STARTTLS first, unless this is "
+			  "a practice server on this machine)");
+	snprintf(f->mech, sizeof(f->mech), "%s", mech);
+	f->mode = FRONT_USER;
+	front_say(f, DRIVE_INFO, "AUTH %s: type the user name, then the password (hidden)",
+		  f->mech);
+}
+
+/* Act on a slash command. */
+static enum front_action
+front_slash(struct front *f, const char *line)
+{
+	const char *arg;
+	enum cmd_kind k = cmd_parse(line, &arg);
+
+	switch (k) {
+	case CMD_AUTH:
+		front_auth_start(f, arg);
+		return FRONT_OK;
+	case CMD_STARTTLS:
+		if (drive_tls(f->d))
+			front_say(f, DRIVE_ERROR, "TLS is already active");
+		else
+			front_send(f, "STARTTLS");
+		return FRONT_OK;
+	case CMD_COMPOSE:
+		if (!drive_connected(f->d)) {
+			front_say(f, DRIVE_ERROR, "not connected (/reconnect connects again)");
+			return FRONT_OK;
+		}
+		front_say(f, DRIVE_INFO,
+			  "/compose: the sender, the recipients, then DATA (the guided "
+			  "message editor is not built yet: type the message after "
+			  "354, a line of only \".\" ends it)");
+		f->mode = FRONT_MAIL_FROM;
+		f->rcpts = 0;
+		return FRONT_OK;
+	case CMD_SAVE: {
+		if (arg[0] == '\0') {
+			front_say(f, DRIVE_ERROR,
+				  "/save needs a file name (.json or .jsonl: JSON Lines)");
+			return FRONT_OK;
+		}
+		size_t n = strlen(arg);
+		bool json = (n > 5 && strcmp(arg + n - 5, ".json") == 0) ||
+			    (n > 6 && strcmp(arg + n - 6, ".jsonl") == 0);
+		if (transcript_save(drive_transcript(f->d), arg, json) != 0)
+			front_say(f, DRIVE_ERROR, "could not save %s", arg);
+		else
+			front_say(f, DRIVE_INFO,
+				  "transcript saved to %s (%s, secrets masked, mode 0600)", arg,
+				  json ? "JSON Lines" : "text");
+		return FRONT_SAVED;
+	}
+	case CMD_EXPLAIN:
+	case CMD_FIND:
+		if (arg[0] == '\0') {
+			front_say(f, DRIVE_ERROR,
+				  k == CMD_FIND ? "/find needs a text to look for"
+						: "/explain needs a code: /explain 550, "
+						  "/explain 5.7.26");
+			return FRONT_OK;
+		}
+		snprintf(f->arg, sizeof(f->arg), "%s", arg);
+		return k == CMD_FIND ? FRONT_FIND : FRONT_EXPLAIN;
+	case CMD_CLEAR:
+		return FRONT_CLEAR;
+	case CMD_RECONNECT:
+		drive_reconnect(f->d);
+		return FRONT_OK;
+	case CMD_HELP:
+		return FRONT_HELP;
+	case CMD_QUIT:
+		return FRONT_QUIT;
+	case CMD_UNKNOWN:
+		front_say(f, DRIVE_ERROR,
+			  "unknown command %s (/help lists them; a line for the server "
+			  "does not start with /)",
+			  line);
+		return FRONT_OK;
+	case CMD_NONE:
+		break;
+	}
+	return FRONT_OK;
+}
+
+/* Act on a typed line. */
+enum front_action
+front_enter(struct front *f, const char *line)
+{
+	char buf[DRIVE_LINE_MAX + 16];
+	char err[DRIVE_ERROR_MAX];
+
+	if (drive_phase(f->d) == DRIVE_ASKING) {
+		bool yes = line[0] == 'y' || line[0] == 'Y';
+		drive_answer(f->d, yes);
+		return FRONT_OK;
+	}
+	switch (f->mode) {
+	case FRONT_USER:
+		snprintf(f->user, sizeof(f->user), "%s", line);
+		f->mode = FRONT_PASSWORD;
+		return FRONT_OK;
+	case FRONT_PASSWORD:
+		f->mode = FRONT_SMTP;
+		if (drive_auth(f->d, f->mech, f->user, line, err, sizeof(err)) != 0)
+			front_say(f, DRIVE_ERROR, "/auth: %s", err);
+		OPENSSL_cleanse(f->user, sizeof(f->user));
+		return FRONT_OK;
+	case FRONT_MAIL_FROM:
+		front_angle(line, buf, sizeof(buf) - 16);
+		{
+			char cmd[sizeof(buf) + 16];
+			snprintf(cmd, sizeof(cmd), "MAIL FROM:%s", buf);
+			front_send(f, cmd);
+		}
+		f->mode = FRONT_RCPT_TO;
+		return FRONT_OK;
+	case FRONT_RCPT_TO:
+		if (line[0] == '\0') {
+			f->mode = FRONT_SMTP;
+			if (f->rcpts == 0) {
+				front_say(f, DRIVE_INFO, "/compose stopped: no recipient");
+				return FRONT_OK;
+			}
+			front_send(f, "DATA");
+			return FRONT_OK;
+		}
+		front_angle(line, buf, sizeof(buf) - 16);
+		{
+			char cmd[sizeof(buf) + 16];
+			snprintf(cmd, sizeof(cmd), "RCPT TO:%s", buf);
+			front_send(f, cmd);
+		}
+		f->rcpts++;
+		return FRONT_OK;
+	case FRONT_SMTP:
+		break;
+	}
+	/* After 354 every line is message text, even one starting with "/". */
+	if (line[0] == '/' && !drive_in_data(f->d))
+		return front_slash(f, line);
+	if (drive_input(f->d, line, strlen(line), err, sizeof(err)) != 0)
+		front_say(f, DRIVE_ERROR, "%s", err);
+	return FRONT_OK;
+}
