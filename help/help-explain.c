@@ -326,7 +326,13 @@ help_explain(const struct help_reply *r, const struct help_context *ctx,
 			out->title = _(row->title);
 			out->meaning = _(row->meaning);
 			out->fix = _(row->fix);
-			out->refs[out->n_refs++] = row->refs;
+			/* The basic code's RFC comes before the enhanced code's. */
+			if (out->n_refs < HELP_MAX_REFS) {
+				memmove(out->refs + 1, out->refs,
+					out->n_refs * sizeof out->refs[0]);
+				out->refs[0] = row->refs;
+				out->n_refs++;
+			}
 		} else {
 			snprintf(out->buf_title, sizeof out->buf_title,
 				 _(N_("Code %d: not defined by SMTP, read by its digits")),
