@@ -43,7 +43,6 @@ struct transport {
 
 	SSL_CTX *ctx;
 	SSL *ssl;
-	BIO_METHOD *bio_method;
 	bool tls_active;
 	bool broken; /* a failed handshake or TLS error: no more I/O, t->error says why */
 
@@ -185,7 +184,6 @@ transport_free(struct transport *t)
 		SSL_free(t->ssl);
 	}
 	SSL_CTX_free(t->ctx);
-	BIO_meth_free(t->bio_method);
 	X509_free(t->verify_cert);
 	ERR_clear_error();
 	if (t->fd >= 0)
@@ -491,6 +489,36 @@ transport_bio_create(BIO *b)
 }
 
 /*
+ * Our BIO method, made on first use and kept for the life of the process: BIO type
+ * indices are few (about 127 per process), so one per connection would run out.
+ */
+static const BIO_METHOD *
+transport_bio_method(void)
+{
+	static BIO_METHOD *method;
+	BIO_METHOD *m;
+	int index;
+
+	if (method != NULL)
+		return method;
+	index = BIO_get_new_index();
+	if (index < 0)
+		return NULL;
+	m = BIO_meth_new(index | BIO_TYPE_SOURCE_SINK | BIO_TYPE_DESCRIPTOR, "ehlo socket");
+	if (m == NULL)
+		return NULL;
+	if (BIO_meth_set_write(m, transport_bio_write) != 1 ||
+	    BIO_meth_set_read(m, transport_bio_read) != 1 ||
+	    BIO_meth_set_ctrl(m, transport_bio_ctrl) != 1 ||
+	    BIO_meth_set_create(m, transport_bio_create) != 1) {
+		BIO_meth_free(m);
+		return NULL;
+	}
+	method = m;
+	return method;
+}
+
+/*
  * Verification callback: note the first failure (code, depth, certificate) and let the
  * handshake finish, so the failure can be described in words; start_tls decides after.
  */
@@ -531,11 +559,26 @@ transport_ssl_reason(char *buf, size_t len)
 		ERR_error_string_n(code, full, sizeof(full));
 		snprintf(buf, len, "%s", full);
 	}
-	if (ERR_GET_LIB(code) == ERR_LIB_SSL &&
-	    (ERR_GET_REASON(code) == SSL_R_WRONG_VERSION_NUMBER ||
-	     ERR_GET_REASON(code) == SSL_R_PACKET_LENGTH_TOO_LONG ||
-	     ERR_GET_REASON(code) == SSL_R_UNKNOWN_PROTOCOL))
+	if (ERR_GET_LIB(code) != ERR_LIB_SSL)
+		return;
+	switch (ERR_GET_REASON(code)) {
+	case SSL_R_WRONG_VERSION_NUMBER:
+	case SSL_R_PACKET_LENGTH_TOO_LONG:
+	case SSL_R_UNKNOWN_PROTOCOL:
 		transport_append(buf, len, " (the peer is not speaking TLS on this port)");
+		break;
+	case SSL_R_TLSV1_ALERT_PROTOCOL_VERSION:
+	case SSL_R_UNSUPPORTED_PROTOCOL:
+		transport_append(buf, len,
+				 " (the server offers only TLS older than 1.2, which is refused)");
+		break;
+	case SSL_R_SSLV3_ALERT_HANDSHAKE_FAILURE:
+	case SSL_R_NO_SHARED_CIPHER:
+		transport_append(buf, len, " (no TLS version or cipher in common)");
+		break;
+	default:
+		break;
+	}
 }
 
 /* A certificate name (subject or issuer) as one line, RFC 2253, non-ASCII escaped. */
@@ -736,7 +779,6 @@ transport_tls_setup(struct transport *t, const struct transport_tls_options *opt
 {
 	char reason[256];
 	BIO *bio;
-	int index = BIO_get_new_index();
 
 	t->ctx = SSL_CTX_new(TLS_client_method());
 	if (t->ctx == NULL || SSL_CTX_set_min_proto_version(t->ctx, TLS1_2_VERSION) != 1)
@@ -758,16 +800,9 @@ transport_tls_setup(struct transport *t, const struct transport_tls_options *opt
 	t->ssl = SSL_new(t->ctx);
 	if (t->ssl == NULL || SSL_set_app_data(t->ssl, t) != 1)
 		goto ssl_fail;
-	if (index < 0)
+	if (transport_bio_method() == NULL)
 		goto ssl_fail;
-	t->bio_method =
-		BIO_meth_new(index | BIO_TYPE_SOURCE_SINK | BIO_TYPE_DESCRIPTOR, "ehlo socket");
-	if (t->bio_method == NULL || BIO_meth_set_write(t->bio_method, transport_bio_write) != 1 ||
-	    BIO_meth_set_read(t->bio_method, transport_bio_read) != 1 ||
-	    BIO_meth_set_ctrl(t->bio_method, transport_bio_ctrl) != 1 ||
-	    BIO_meth_set_create(t->bio_method, transport_bio_create) != 1)
-		goto ssl_fail;
-	bio = BIO_new(t->bio_method);
+	bio = BIO_new(transport_bio_method());
 	if (bio == NULL)
 		goto ssl_fail;
 	BIO_set_data(bio, t);

@@ -636,7 +636,7 @@ TestSuite(transport_tls, .init = test_pki_setup, .fini = test_pki_teardown);
  * is echoed. It leaves when its parent does.
  */
 static void
-test_server_loop(int lfd, X509 *cert, X509 *extra, pid_t parent)
+test_server_loop(int lfd, X509 *cert, X509 *extra, bool old_tls, pid_t parent)
 {
 	SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
 	char buf[16384], big[1000];
@@ -653,6 +653,9 @@ test_server_loop(int lfd, X509 *cert, X509 *extra, pid_t parent)
 	    SSL_CTX_use_PrivateKey(ctx, pki.key) != 1 ||
 	    (extra != NULL && SSL_CTX_add1_chain_cert(ctx, extra) != 1))
 		_exit(3);
+	if (old_tls && (SSL_CTX_set_max_proto_version(ctx, TLS1_1_VERSION) != 1 ||
+			SSL_CTX_set_cipher_list(ctx, "DEFAULT:@SECLEVEL=0") != 1))
+		_exit(5);
 	for (;;) {
 		struct pollfd p = {.fd = lfd, .events = POLLIN};
 		const char *sni;
@@ -691,7 +694,8 @@ test_server_loop(int lfd, X509 *cert, X509 *extra, pid_t parent)
 
 /* Start a TLS server on addr port 0 with cert (and an extra chain cert); its port out. */
 static void
-test_server(int family, const char *addr, X509 *cert, X509 *extra, char *port, size_t portlen)
+test_server_ex(int family, const char *addr, X509 *cert, X509 *extra, bool old_tls, char *port,
+	       size_t portlen)
 {
 	int p = 0, lfd = test_socket_on(family, addr, 8, &p);
 	pid_t parent = getpid(), pid;
@@ -703,11 +707,18 @@ test_server(int family, const char *addr, X509 *cert, X509 *extra, char *port, s
 	pid = fork();
 	cr_assert(pid >= 0);
 	if (pid == 0) {
-		test_server_loop(lfd, cert, extra, parent);
+		test_server_loop(lfd, cert, extra, old_tls, parent);
 		_exit(0);
 	}
 	server_pids[server_count++] = pid;
 	close(lfd);
+}
+
+/* A TLS server speaking TLS 1.2 or 1.3. */
+static void
+test_server(int family, const char *addr, X509 *cert, X509 *extra, char *port, size_t portlen)
+{
+	test_server_ex(family, addr, cert, extra, false, port, portlen);
 }
 
 /* Read until CRLF (or cap), waiting up to 2 s per read. */
@@ -1145,4 +1156,42 @@ Test(transport_tls, cafile_adds_to_the_system_store)
 	cr_assert(s.verified);
 	cr_assert_str_eq(s.issuer, OTHER_CA_NAME);
 	transport_free(t);
+}
+
+Test(transport_tls, server_with_only_old_tls)
+{
+	struct transport_tls_options o = {.insecure = true};
+	struct transport *t = transport_new();
+	char port[16], err[ERRLEN];
+
+	test_server_ex(AF_INET, "127.0.0.1", pki.good, NULL, true, port, sizeof(port));
+	cr_assert_eq(transport_connect(t, "127.0.0.1", port, 2000, err, sizeof(err)), TRANSPORT_OK);
+	cr_assert_eq(transport_start_tls(t, &o, 2000, NULL, err, sizeof(err)), TRANSPORT_ERR_TLS,
+		     "%s", err);
+	cr_assert_not_null(strstr(err, "older than 1.2"), "%s", err);
+	transport_free(t);
+}
+
+Test(transport_tls, many_sessions_in_one_process)
+{
+	char err[ERRLEN], portstr[16];
+	int port = 0, lfd = test_socket_on(AF_INET, "127.0.0.1", 16, &port), afd, i;
+	struct transport *t;
+
+	cr_assert(lfd >= 0);
+	snprintf(portstr, sizeof(portstr), "%d", port);
+	/* More sessions than OpenSSL has BIO type indices (about 127). */
+	for (i = 0; i < 200; i++) {
+		t = transport_new();
+		cr_assert_eq(transport_connect(t, "127.0.0.1", portstr, 2000, err, sizeof(err)),
+			     TRANSPORT_OK);
+		afd = test_accept(lfd);
+		cr_assert(afd >= 0);
+		close(afd);
+		cr_assert_eq(transport_start_tls(t, NULL, 2000, NULL, err, sizeof(err)),
+			     TRANSPORT_ERR_TLS);
+		cr_assert_not_null(strstr(err, "TLS handshake with"), "session %d: %s", i, err);
+		transport_free(t);
+	}
+	close(lfd);
 }
