@@ -96,10 +96,9 @@ sanitize(const char *in, size_t len, char *out, size_t outcap)
 			mark[n++] = hex[c >> 4];
 			mark[n++] = hex[c & 0xf];
 		} else if ((cp >= 0x80 && cp <= 0x9f) || sanitize_is_bidi(cp)) {
-			static const char fmt[] = "<U+";
-
-			memcpy(mark, fmt, 3);
-			n = 3;
+			mark[n++] = '<';
+			mark[n++] = 'U';
+			mark[n++] = '+';
 			for (int shift = 12; shift >= 0; shift -= 4)
 				mark[n++] = uhex[(cp >> shift) & 0xf];
 			mark[n++] = '>';
@@ -130,6 +129,9 @@ sanitize_dup(const char *in, size_t len)
 	if (out == NULL)
 		return NULL;
 	n = sanitize(in, len, out, SANITIZE_BOUND(len));
+	/* Giving back the slack is optional: keep the big block when realloc fails. */
 	shrunk = realloc(out, n + 1);
-	return shrunk ? shrunk : out;
+	if (shrunk == NULL)
+		return out;
+	return shrunk;
 }

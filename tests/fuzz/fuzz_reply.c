@@ -249,9 +249,10 @@ fuzz_proto(const uint8_t *data, size_t size)
 	transcript_free(t);
 }
 
-/* libFuzzer entry point. */
+/* No header declares the entry point; -Wmissing-prototypes wants one. */
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+/* libFuzzer entry point: parse whole and chunked, compare, then drive a proto. */
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
