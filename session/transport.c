@@ -355,7 +355,8 @@ transport_connect(struct transport *t, const char *host, const char *port, int t
 {
 	struct addrinfo hints, *list = NULL;
 	enum transport_status st;
-	char why[128];
+	char why[128], name[TRANSPORT_HOST_MAX];
+	size_t len;
 	int rc;
 
 	if (err != NULL && errlen > 0)
@@ -364,6 +365,17 @@ transport_connect(struct transport *t, const char *host, const char *port, int t
 		transport_say(err, errlen, "no host or port to connect to");
 		return TRANSPORT_ERR_RESOLVE;
 	}
+	len = strlen(host);
+	if (len >= sizeof(name) - 1) {
+		transport_say(err, errlen, "the host name is too long (%zu bytes)", len);
+		return TRANSPORT_ERR_RESOLVE;
+	}
+	/* "[::1]" as people write it in URLs: the resolver and the TLS check want "::1". */
+	if (len > 2 && host[0] == '[' && host[len - 1] == ']')
+		snprintf(name, sizeof(name), "%.*s", (int)(len - 2), host + 1);
+	else
+		snprintf(name, sizeof(name), "%s", host);
+	host = name;
 	memset(&hints, 0, sizeof(hints));
 	/* No AI_ADDRCONFIG: it would hide ::1 on a machine with only loopback IPv6. */
 	hints.ai_family = AF_UNSPEC;

@@ -57,7 +57,7 @@ void transport_free(struct transport *t);
 
 /*
  * Resolve host and connect to the first address that answers, trying each in turn within
- * timeout_ms each. host may be an IPv6 literal without brackets. On failure err says which
+ * timeout_ms each. host may be an IPv6 literal, with or without brackets. On failure err says which
  * addresses were tried and why.
  */
 enum transport_status transport_connect(struct transport *t, const char *host, const char *port,

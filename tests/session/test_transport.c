@@ -305,6 +305,26 @@ Test(transport_plain, ipv4_mapped_peer_is_loopback)
 	close(lfd);
 }
 
+Test(transport_plain, bracketed_ipv6_literal)
+{
+	char err[ERRLEN], portstr[16], want[64];
+	int port = 0, lfd;
+	struct transport *t;
+
+	if (!test_have_ipv6_loopback())
+		cr_skip_test("no IPv6 loopback on this machine");
+	lfd = test_socket_on(AF_INET6, "::1", 8, &port);
+	cr_assert(lfd >= 0);
+	snprintf(portstr, sizeof(portstr), "%d", port);
+	t = transport_new();
+	cr_assert_eq(transport_connect(t, "[::1]", portstr, 2000, err, sizeof(err)), TRANSPORT_OK,
+		     "%s", err);
+	snprintf(want, sizeof(want), "::1 port %d", port);
+	cr_assert_str_eq(transport_peer(t), want);
+	transport_free(t);
+	close(lfd);
+}
+
 Test(transport_plain, resolve_failure)
 {
 	char err[ERRLEN];
