@@ -23,5 +23,5 @@ $SUDO apt-get install -y -q --no-install-recommends \
 	clang libclang-rt-14-dev llvm \
 	openssl ca-certificates \
 	python3 python3-aiosmtpd \
-	postfix swaks curl tmux \
+	postfix swaks libnet-ssleay-perl curl tmux \
 	time procps
