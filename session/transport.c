@@ -647,7 +647,7 @@ transport_san_text(X509 *cert, char *buf, size_t len)
 {
 	GENERAL_NAMES *names = X509_get_ext_d2i(cert, NID_subject_alt_name, NULL, NULL);
 	char ip[INET6_ADDRSTRLEN];
-	int i, count = 0;
+	int i, family, count = 0;
 
 	buf[0] = '\0';
 	if (names == NULL)
@@ -665,14 +665,13 @@ transport_san_text(X509 *cert, char *buf, size_t len)
 			continue;
 		}
 		addr = gn->d.iPAddress;
-		if (ASN1_STRING_length(addr) == 4 &&
-		    inet_ntop(AF_INET, ASN1_STRING_get0_data(addr), ip, sizeof(ip)) != NULL)
-			transport_append(buf, len, ip);
-		else if (ASN1_STRING_length(addr) == 16 &&
-			 inet_ntop(AF_INET6, ASN1_STRING_get0_data(addr), ip, sizeof(ip)) != NULL)
-			transport_append(buf, len, ip);
-		else
-			transport_append(buf, len, "(odd IP address)");
+		family = ASN1_STRING_length(addr) == 4	  ? AF_INET
+			 : ASN1_STRING_length(addr) == 16 ? AF_INET6
+							  : AF_UNSPEC;
+		if (family == AF_UNSPEC ||
+		    inet_ntop(family, ASN1_STRING_get0_data(addr), ip, sizeof(ip)) == NULL)
+			snprintf(ip, sizeof(ip), "(odd IP address)");
+		transport_append(buf, len, ip);
 	}
 	GENERAL_NAMES_free(names);
 }
@@ -893,7 +892,7 @@ transport_start_tls(struct transport *t, const struct transport_tls_options *opt
 		    struct transport_tls_summary *summary, char *err, size_t errlen)
 {
 	static const struct transport_tls_options defaults;
-	struct transport_tls_summary local;
+	struct transport_tls_summary local = {0};
 	struct transport_tls_summary *s = summary != NULL ? summary : &local;
 	enum transport_status st;
 	const char *name;
