@@ -36,7 +36,7 @@ enum proto_state {
 	PROTO_MAIL,       /* MAIL accepted: in a transaction */
 	PROTO_RCPT,       /* at least one RCPT accepted */
 	PROTO_DATA,       /* 354: the client sends the message */
-	PROTO_QUIT,       /* 221 received or the server said 421 */
+	PROTO_QUIT,       /* 221 received, the server said 421, or refused us in its greeting (554, 521) */
 	PROTO_CLOSED,     /* the connection is gone */
 	PROTO_ERROR,      /* a protocol error ended the session */
 	PROTO_STATE_COUNT
