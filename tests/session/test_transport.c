@@ -121,6 +121,28 @@ test_ai(struct addrinfo *ai, struct sockaddr_storage *ss, int family, const char
 	}
 }
 
+/*
+ * The same free port on both loopbacks: family/addr (listening when backlog >= 0) and the
+ * other family's address bound but not listening, so connecting there is refused.
+ */
+static void
+test_port_pair(int family, const char *addr, int backlog, const char *other_addr, int *fd,
+	       int *other_fd, int *port)
+{
+	int other = family == AF_INET ? AF_INET6 : AF_INET, tries;
+
+	for (tries = 0; tries < 10; tries++) {
+		*port = 0;
+		*fd = test_socket_on(family, addr, backlog, port);
+		cr_assert(*fd >= 0);
+		*other_fd = test_socket_on(other, other_addr, -1, port);
+		if (*other_fd >= 0)
+			return;
+		close(*fd); /* that port is taken on the other family: pick another */
+	}
+	cr_assert_fail("no port free on both 127.0.0.1 and ::1");
+}
+
 /* Whether getaddrinfo("localhost") gives an address of this family. */
 static bool
 test_localhost_has(int family)
@@ -195,10 +217,7 @@ Test(transport_plain, every_address_tried_and_named)
 
 	if (!test_have_ipv6_loopback())
 		cr_skip_test("no IPv6 loopback on this machine");
-	rfd4 = test_socket_on(AF_INET, "127.0.0.1", -1, &port);
-	cr_assert(rfd4 >= 0);
-	rfd6 = test_socket_on(AF_INET6, "::1", -1, &port);
-	cr_assert(rfd6 >= 0, "port %d busy on ::1", port);
+	test_port_pair(AF_INET, "127.0.0.1", -1, "::1", &rfd4, &rfd6, &port);
 	test_ai(&ai[0], &ss[0], AF_INET, "127.0.0.1", port);
 	test_ai(&ai[1], &ss[1], AF_INET6, "::1", port);
 	ai[0].ai_next = &ai[1];
@@ -227,10 +246,7 @@ test_fallback(int listen_family, const char *host)
 	int port = 0, lfd, rfd, afd;
 	struct transport *t = transport_new();
 
-	lfd = test_socket_on(listen_family, laddr, 8, &port);
-	cr_assert(lfd >= 0);
-	rfd = test_socket_on(other, oaddr, -1, &port);
-	cr_assert(rfd >= 0, "port %d busy on %s", port, oaddr);
+	test_port_pair(listen_family, laddr, 8, oaddr, &lfd, &rfd, &port);
 	snprintf(portstr, sizeof(portstr), "%d", port);
 	if (host != NULL) {
 		cr_assert_eq(transport_connect(t, host, portstr, 2000, err, sizeof(err)),
