@@ -229,7 +229,7 @@ help_an_client(struct help_annotator *an, const char *t, size_t len)
 	if (an->in_data) {
 		if (len == 1 && t[0] == '.') {
 			an->in_data = 0;
-			help_an_push(an, HELP_CMD_DATA_END, ".", 1);
+			help_an_push(an, HELP_CMD_DATA_END, "", 0);
 		}
 		return;
 	}
@@ -287,7 +287,8 @@ help_an_complete(struct help_annotator *an, struct help_annotation *out)
 	out->format = an->format;
 	help_reply_parse(an->first, an->first_len, &out->reply);
 	out->reply.more = 0;
-	out->reply.text = an->text;
+	memcpy(an->done, an->text, an->text_len + 1);
+	out->reply.text = an->done;
 	out->reply.text_len = an->text_len;
 	out->ctx = an->ctx;
 	out->ctx.after = after;
@@ -332,8 +333,9 @@ help_an_server(struct help_annotator *an, const char *t, size_t len, struct help
 		an->first[n] = '\0';
 		an->first_len = n;
 	}
-	const char *txt = len > 4 ? t + 4 : t + len;
-	size_t tl = len > 4 ? len - 4 : 0;
+	/* Each line's own enhanced code is left out of the joined text. */
+	const char *txt = r.text;
+	size_t tl = r.text_len;
 	if (tl >= 8 && strncasecmp(txt, "STARTTLS", 8) == 0 && (tl == 8 || txt[8] == ' '))
 		an->saw_starttls = 1;
 	help_an_append(an->text, &an->text_len, sizeof an->text, txt, tl);

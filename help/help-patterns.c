@@ -197,7 +197,8 @@ const struct help_pattern help_pattern_table[] = {
 	    "or pretends to be the receiving server."),
 	 N_("Send EHLO with the sending host's real fully qualified name, one that resolves in "
 	    "DNS.")},
-	{"spf", NULL, "spf", "\\bspf\\b|sender policy framework", 0, NULL, N_("SPF check"),
+	{"spf", NULL, "spf|sender policy framework", "\\bspf\\b|sender policy framework", 0, NULL,
+	 N_("SPF check"),
 	 N_("The text mentions SPF: the sender domain's SPF record was checked against the "
 	    "sending IP, and failed or could not be evaluated."),
 	 N_("Add the sending server's IP (or its include:) to the SPF record of the envelope "
@@ -212,7 +213,7 @@ const struct help_pattern help_pattern_table[] = {
 	    "mail that fails both SPF and DKIM alignment."),
 	 N_("Make SPF or DKIM pass for the From domain itself (aligned), then send again.")},
 	{"bare-lf", NULL, "bare",
-	 "bare ?(<lf>|lf|linefeed|line feed|newline|<cr>|cr)\\b|"
+	 "bare ?(<lf>|<cr>|lf\\b|cr\\b|linefeed|line feed|newline)|"
 	 "barelinefeed",
 	 0, NULL, N_("Bare LF rejected"),
 	 N_("The message (or a command) had a line ending in LF alone instead of CRLF. Since the "

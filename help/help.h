@@ -280,6 +280,7 @@ struct help_annotator {
 	size_t first_len;
 	char text[HELP_REPLY_TEXT_MAX]; /* the reply's text, lines joined by spaces */
 	size_t text_len;
+	char done[HELP_REPLY_TEXT_MAX];	   /* the text of the reply last completed */
 	char linebuf[HELP_REPLY_TEXT_MAX]; /* a JSON line's text, unescaped */
 };
 
