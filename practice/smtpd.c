@@ -137,7 +137,9 @@ smtpd_reply(struct smtpd *s, const char *line)
 		size_t cap = s->outcap ? s->outcap * 2 : 1024;
 		while (cap < s->outlen + len + 2)
 			cap *= 2;
-		if (cap > SMTPD_OUT_CAP || s->outlen + len + 2 > SMTPD_OUT_CAP) {
+		if (cap > SMTPD_OUT_CAP)
+			cap = SMTPD_OUT_CAP;
+		if (s->outlen + len + 2 > cap) {
 			/* The client sends and never reads: give up on it. */
 			s->dropped = true;
 			smtpd_set_state(s, SMTPD_STATE_CLOSED);
