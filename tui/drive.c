@@ -697,8 +697,6 @@ drive_in_data(const struct drive *d)
 bool
 drive_busy(const struct drive *d)
 {
-	if (d->phase == DRIVE_ASKING)
-		return true;
 	if (d->proto == NULL || d->tp == NULL)
 		return false;
 	if (d->in_data)

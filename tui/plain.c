@@ -121,8 +121,11 @@ plain_on_reply(void *arg, const struct drive_reply *r)
 static void
 plain_on_ask(void *arg, enum drive_ask what)
 {
-	(void)arg;
-	(void)what;
+	struct plain *p = arg;
+
+	/* A terminal shows the question as the prompt; a pipe's reader needs it in the output. */
+	if (!p->tty && what == DRIVE_ASK_CERT)
+		printf("?? go on without verification? [y/N] (the next input line answers)\n");
 }
 
 /* Hide or show what is typed on the terminal. */

@@ -252,7 +252,8 @@ screen_key(struct screen *s, int ch, bool is_code, bool lone_esc)
 	}
 	switch (a) {
 	case KEYS_RESIZE:
-		screen_resize(s);
+		/* curses has the new size already (resizeterm queued this key): lay out again. */
+		screen_layout(s);
 		return;
 	case KEYS_REDRAW:
 		clearok(curscr, TRUE);

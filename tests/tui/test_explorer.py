@@ -1,0 +1,215 @@
+#!/usr/bin/python3
+"""End-to-end tests of the full-screen explorer, driven in tmux: `test_explorer.py EHLO CASE`.
+
+Each case starts what it needs on 127.0.0.1 (free ports), types like a user, and reads the
+pane. The tmux server, the servers and the temporary home are removed at the end.
+"""
+import os
+import re
+import stat
+import sys
+
+from tuitest import PY, HERE, Env, Fail, Tmux, check, run
+
+
+def status_row(screen):
+    """The first row of the pane: the status bar."""
+    return screen.split("\n", 1)[0]
+
+
+def prompt_is(p):
+    """A check that the command line (the last row) shows the prompt p."""
+    return lambda sc: sc.rstrip("\n").split("\n")[-1].rstrip() == p
+
+
+def quit_and_check(t):
+    """/quit must end the explorer with exit code 0 and give the terminal back."""
+    t.type("/quit")
+    s = t.wait("EHLO-EXIT:")
+    check("EHLO-EXIT:0" in s, "exit code after /quit: %s" % s)
+
+
+def case_practice_inproc(ehlo, env):
+    """`ehlo` alone: greeting, EHLO with capabilities explained, STARTTLS by hand, /auth,
+    MAIL and RCPT explained, walking back through replies, 80x24, history, /quit."""
+    t = Tmux(env, [ehlo])
+    s = t.wait("Service ready")
+    check(status_row(s).startswith(" ehlo  127.0.0.1:"), "status bar: %r" % status_row(s))
+    check("practice server on 127.0.0.1" in s, "the practice server is named")
+    check("<- 220 " in s, "the greeting is shown")
+    t.type("EHLO me.example")
+    s = t.wait("What the server offers")
+    check("STARTTLS:" in s and "PIPELINING:" in s, "capabilities explained:\n" + s)
+    check("answers EHLO me.example" in s, "the reply is explained in context")
+    t.type("STARTTLS")
+    s = t.wait("certificate verified")
+    check("TLSv1." in status_row(t.screen()), "status bar shows TLS: %r" % status_row(s))
+    t.type("EHLO me.example")
+    t.wait("~> EHLO me.example")
+    t.wait(lambda sc: sc.count("<~ 250") >= 2)
+    t.type("/auth PLAIN")
+    t.wait(prompt_is("user:"))
+    t.type("student")
+    t.wait(prompt_is("password:"))
+    t.type("practice", enter=False)
+    s = t.wait("password: ********")
+    check("practice\n" not in s.split("password:")[1], "the password shows as asterisks")
+    t.keys("Enter")
+    s = t.wait("authenticated as student")
+    check("AUTH PLAIN ****" in s, "the AUTH line is masked:\n" + s)
+    check("AUTH student" in status_row(t.screen()), "status bar shows AUTH")
+    t.type("MAIL FROM:<a@example.org>")
+    s = t.wait("answers MAIL FROM:<a@example.org>")
+    t.type("RCPT TO:<b@example.org>")
+    s = t.wait("answers RCPT TO:<b@example.org>")
+    check("in transaction" in status_row(s), "state in the status bar: %r" % status_row(s))
+    # Walk back: F2 twice shows the MAIL reply's explanation again.
+    t.keys("F2")
+    t.keys("F2")
+    s = t.wait("Selected reply")
+    check("answers MAIL FROM:<a@example.org>" in s, "F2 selects the earlier reply:\n" + s)
+    t.keys("F4")
+    t.wait("answers RCPT TO:<b@example.org>")
+    # Resize to 80x24: the layout follows, nothing is lost.
+    t.resize(80, 24)
+    s = t.wait(lambda sc: len(sc.rstrip("\n").split("\n")) <= 24 and "explanation" in sc)
+    rows = s.rstrip("\n").split("\n")
+    check(rows[0].startswith(" ehlo  127.0.0.1:"), "status bar at 80x24: %r" % rows[0])
+    check(all(len(r) <= 80 for r in rows), "no row wider than 80")
+    t.type("NOOP")
+    s = t.wait("answers NOOP")
+    check(t.screen().rstrip("\n").split("\n")[-1].startswith("smtp>"), "prompt on the last row")
+    t.keys("F1")
+    t.wait("keys and commands")
+    t.keys("q")
+    t.wait(lambda sc: "keys and commands" not in sc)
+    quit_and_check(t)
+    hist = os.path.join(env.state, "ehlo", "history")
+    check(os.path.exists(hist), "history file written")
+    check(stat.S_IMODE(os.stat(hist).st_mode) == 0o600, "history mode 0600")
+    text = open(hist).read()
+    check("EHLO me.example" in text, "history keeps commands")
+    check("practice" not in text and "AUTH" not in text and "student" not in text,
+          "no secret in history: %r" % text)
+
+
+def case_serve_unverified(ehlo, env):
+    """`ehlo serve` + `ehlo 127.0.0.1:PORT`: its certificate is not trusted, so STARTTLS
+    stops with the certificate shown and explained and a y/N question; "y" goes on."""
+    port = env.start([ehlo, "serve", "--listen", "127.0.0.1:0"], marker="listening on ")
+    t = Tmux(env, [ehlo, "127.0.0.1:%d" % port])
+    t.wait("<- 220 ")
+    t.type("EHLO me.example")
+    t.wait("250 ")
+    t.type("STARTTLS")
+    s = t.wait("go on without verification? [y/N]")
+    check("failed verification" in s, "the failure is shown:\n" + s)
+    check("cannot prove" in s, "and explained")
+    check("not connected" in status_row(s) or "waiting for your answer" in status_row(s),
+          "the session stops: %r" % status_row(s))
+    t.type("y")
+    s = t.wait("NOT VERIFIED")
+    t.wait(lambda sc: "~> EHLO" in sc and sc.count("<~ 250") >= 1)
+    check("NOT VERIFIED" in status_row(t.screen()), "the status bar says so")
+    quit_and_check(t)
+
+
+def case_serve_refuse(ehlo, env):
+    """Answering N (or just Enter) to the certificate question stops the session."""
+    port = env.start([ehlo, "serve", "--listen", "127.0.0.1:0"], marker="listening on ")
+    t = Tmux(env, [ehlo, "--tls", "127.0.0.1:%d" % port])
+    t.wait("go on without verification? [y/N]")
+    t.type("")
+    s = t.wait("stopped: not going on")
+    check("not connected" in status_row(s), "not connected after N: %r" % status_row(s))
+    quit_and_check(t)
+
+
+def start_aiosmtpd(env):
+    """aiosmtpd with STARTTLS and AUTH for student; returns (port, cert path)."""
+    cert, key = env.cert()
+    os.makedirs(env.path("out"), exist_ok=True)
+    e = env.vars()
+    e["EHLO_TEST_PASSWORD"] = "s3cret-pw"
+    port = env.start([PY, os.path.join(HERE, "aiosmtpd_server.py"), "--out", env.path("out"),
+                      "--cert", cert, "--key", key], env=e)
+    return port, cert
+
+
+def case_aiosmtpd(ehlo, env):
+    """aiosmtpd: STARTTLS by hand (trusted with --cafile), /auth LOGIN, MAIL, RCPT, DATA
+    typed by hand with a line starting with "." kept intact, /save, /quit."""
+    port, cert = start_aiosmtpd(env)
+    t = Tmux(env, [ehlo, "127.0.0.1:%d" % port, "--cafile", cert])
+    t.wait("<- 220 ")
+    t.type("EHLO me.example")
+    t.wait("What the server offers")
+    t.type("/starttls")
+    t.wait("certificate verified")
+    t.type("EHLO me.example")
+    t.wait(lambda sc: "AUTH LOGIN" in sc or "AUTH PLAIN" in sc)
+    t.type("/auth LOGIN")
+    t.wait(prompt_is("user:"))
+    t.type("student")
+    t.wait(prompt_is("password:"))
+    t.type("s3cret-pw")
+    s = t.wait("authenticated as student")
+    check("s3cret-pw" not in s, "the password never shows")
+    t.type("MAIL FROM:<a@example.org>")
+    t.wait("answers MAIL FROM:<a@example.org>")
+    t.type("RCPT TO:<b@example.org>")
+    t.wait("answers RCPT TO:<b@example.org>")
+    t.type("DATA")
+    t.wait(prompt_is("data>"))
+    t.type("Subject: explorer test")
+    t.type("")
+    t.type(".leading dot")
+    t.wait('sent as ".."')
+    t.type(".")
+    s = t.wait("queued as tui1")
+    body = open(env.path("out/msg-1.eml"), "rb").read()
+    check(b"\r\n.leading dot\r\n" in body or b"\n.leading dot\n" in body,
+          "the dot survived: %r" % body)
+    check(b"..leading" not in body, "the server removed the stuffing")
+    saved = env.path("session.txt")
+    t.type("/save " + saved)
+    t.wait("transcript saved")
+    check(stat.S_IMODE(os.stat(saved).st_mode) == 0o600, "/save writes 0600")
+    text = open(saved, errors="replace").read()
+    check("MAIL FROM:<a@example.org>" in text, "the transcript holds the session")
+    check("s3cret-pw" not in text and "czNjcmV0LXB3" not in text, "no secret in /save")
+    quit_and_check(t)
+
+
+def case_hostile(ehlo, env):
+    """A server whose every reply carries escape sequences: the pane title, the screen and
+    the cursor stay ours; the sequences show as visible marks."""
+    port = env.start([PY, os.path.join(HERE, "hostile_server.py")])
+    t = Tmux(env, [ehlo, "127.0.0.1:%d" % port])
+    before = t.title()
+    s = t.wait("<- 220 evil.test")
+    t.type("EHLO me.example")
+    s = t.wait("X-EVIL")
+    t.type("NOOP")
+    s = t.wait(lambda sc: sc.count("RED") >= 4)
+    check("PWNED" not in t.title(), "the title changed: %r" % t.title())
+    check(t.title() == before, "title %r became %r" % (before, t.title()))
+    check("^[]0;PWNED-TITLE^G" in s, "the escape shows as marks:\n" + s)
+    rows = s.split("\n")
+    check(rows[0].startswith(" ehlo  127.0.0.1:"), "the status bar stayed: %r" % rows[0])
+    check("<- 220 evil.test" in s and "-> EHLO me.example" in s, "the session stayed")
+    check(rows[39 if len(rows) > 39 else -1].startswith("smtp>") or "smtp>" in rows[-2] or
+          any(r.startswith("smtp>") for r in rows[-3:]), "the prompt stayed at the bottom")
+    quit_and_check(t)
+
+
+CASES = {
+    "practice_inproc": case_practice_inproc,
+    "serve_unverified": case_serve_unverified,
+    "serve_refuse": case_serve_refuse,
+    "aiosmtpd": case_aiosmtpd,
+    "hostile": case_hostile,
+}
+
+if __name__ == "__main__":
+    sys.exit(run(CASES))

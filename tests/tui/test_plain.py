@@ -1,0 +1,111 @@
+#!/usr/bin/python3
+"""End-to-end tests of `ehlo --plain` with stdin and stdout as pipes: `test_plain.py EHLO CASE`.
+
+The output must hold no escape sequence at all (stdout is not a terminal), each reply must
+be followed by its explanation, lines wait for the reply to the one before, body lines
+after 354 are dot-stuffed, and secrets never reach stdout or the transcript.
+"""
+import os
+import stat
+import subprocess
+import sys
+
+from tuitest import PY, HERE, Env, Fail, check, run
+
+
+def plain(ehlo, env, args, stdin, timeout=60):
+    """Run ehlo --plain with stdin given; returns (exit code, stdout bytes)."""
+    r = subprocess.run([ehlo, "--plain"] + args, input=stdin.encode(), capture_output=True,
+                       env=env.vars(), timeout=timeout)
+    return r.returncode, r.stdout, r.stderr
+
+
+def no_escapes(out):
+    """No ESC, no C1 CSI, no BEL, no bare CR in what --plain printed to a pipe."""
+    for b in (b"\x1b", b"\x9b", b"\x07", b"\r"):
+        check(b not in out, "byte %r in the output:\n%r" % (b, out[:2000]))
+
+
+def case_pipe_practice(ehlo, env):
+    """No host: the practice server in-process, a whole transaction from a pipe."""
+    rc, out, err = plain(ehlo, env, [], "EHLO me.example\nMAIL FROM:<a@example.org>\n"
+                         "RCPT TO:<b@example.org>\nDATA\nSubject: x\n\nbody\n.\nQUIT\n")
+    text = out.decode()
+    check(rc == 0, "exit code %d, stderr %r" % (rc, err))
+    no_escapes(out)
+    for want in ("== practice server on 127.0.0.1", "<- 220 ", "-> EHLO me.example",
+                 "<- 250-PIPELINING", "-> MAIL FROM:<a@example.org>", "-> DATA", "<- 354 ",
+                 'A line of only "." ends it', "-> body", "end of data sent", "<- 221 "):
+        check(want in text, "missing %r in:\n%s" % (want, text))
+    # Every reply is followed by its explanation.
+    lines = text.splitlines()
+    for i, l in enumerate(lines):
+        if l.startswith("<- ") and l[6:7] == " ":
+            check(i + 1 < len(lines) and lines[i + 1].startswith("   = "),
+                  "no explanation after %r" % l)
+    # The lines waited for their replies: the order on screen is the order of the dialogue.
+    check(text.index("<- 250 2.1.0") < text.index("-> RCPT TO"), "RCPT waited for MAIL's reply")
+
+
+def case_pipe_aiosmtpd(ehlo, env):
+    """aiosmtpd: --tls, /auth LOGIN answered from the pipe, a body with a leading dot,
+    --transcript (0600, no secret)."""
+    cert, key = env.cert()
+    os.makedirs(env.path("out"))
+    e = env.vars()
+    e["EHLO_TEST_PASSWORD"] = "pipe-s3cret"
+    port = env.start([PY, os.path.join(HERE, "aiosmtpd_server.py"), "--out", env.path("out"),
+                      "--cert", cert, "--key", key], env=e)
+    tr = env.path("t.jsonl")
+    rc, out, err = plain(ehlo, env, ["127.0.0.1:%d" % port, "--tls", "--cafile", cert,
+                                     "--ehlo", "me.example", "--transcript", tr],
+                         "/auth LOGIN\nstudent\npipe-s3cret\nMAIL FROM:<a@example.org>\n"
+                         "RCPT TO:<b@example.org>\nDATA\nSubject: p\n\n.leading\nend\n.\n"
+                         "QUIT\n")
+    text = out.decode()
+    check(rc == 0, "exit code %d, stderr %r\n%s" % (rc, err, text))
+    no_escapes(out)
+    check("certificate verified" in text, "TLS verified with --cafile:\n" + text)
+    check("~> EHLO me.example" in text, "EHLO again over TLS")
+    check("authenticated as student" in text, "AUTH worked:\n" + text)
+    check("pipe-s3cret" not in text, "the password reached stdout")
+    check('sent as ".."' in text, "the stuffed dot is explained")
+    body = open(env.path("out/msg-1.eml"), "rb").read()
+    check(b".leading" in body and b"..leading" not in body, "body: %r" % body)
+    check(stat.S_IMODE(os.stat(tr).st_mode) == 0o600, "transcript mode 0600")
+    t = open(tr, "rb").read()
+    check(b"pipe-s3cret" not in t and b"cGlwZS1zM2NyZXQ=" not in t, "secret in the transcript")
+    check(b'"dir":"server"' in t, "JSON Lines transcript")
+
+
+def case_pipe_hostile(ehlo, env):
+    """A server sending escape sequences: --plain prints them as visible marks only."""
+    port = env.start([PY, os.path.join(HERE, "hostile_server.py")])
+    rc, out, err = plain(ehlo, env, ["127.0.0.1:%d" % port], "EHLO me.example\nNOOP\nQUIT\n")
+    no_escapes(out)
+    text = out.decode()
+    check("^[]0;PWNED-TITLE^G" in text, "the sequence shows as marks:\n" + text)
+    check("<U+009B>" in text or "\\x9b" in text, "the C1 CSI shows as a mark")
+
+
+def case_connect_refused(ehlo, env):
+    """Nothing listening: exit code 3 and the reason."""
+    import socket
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    rc, out, err = plain(ehlo, env, ["127.0.0.1:%d" % port], "EHLO x\n")
+    check(rc == 3, "exit code %d" % rc)
+    check(b"could not connect" in out, "the reason: %r" % out)
+
+
+CASES = {
+    "pipe_practice": case_pipe_practice,
+    "pipe_aiosmtpd": case_pipe_aiosmtpd,
+    "pipe_hostile": case_pipe_hostile,
+    "connect_refused": case_connect_refused,
+}
+
+if __name__ == "__main__":
+    sys.exit(run(CASES))
