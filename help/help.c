@@ -118,6 +118,8 @@ help_locale_init(const char *lang)
 		want = help_lang_from_env();
 	}
 	setlocale(LC_ALL, "");
+	/* Numbers stay C everywhere: JSON and SMTP need "1.5", never "1,5". */
+	setlocale(LC_NUMERIC, "C");
 	help_cur = want;
 	if (want == HELP_LANG_ES) {
 		help_messages_locale();
