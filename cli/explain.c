@@ -90,11 +90,12 @@ explain_cols(const char *s, size_t len)
 	return n;
 }
 
-/* Print text wrapped at opts->width, every line indented by indent spaces. */
+/* Print text wrapped at opts->width: the first line indented by indent, the rest by hang. */
 static void
-explain_wrap(const struct explain_opts *o, const char *text, int indent)
+explain_wrap_hang(const struct explain_opts *o, const char *text, int indent, int hang)
 {
 	size_t col = 0;
+	int lines = 0;
 	const char *p = text;
 	size_t width = (size_t)o->width;
 	for (;;) {
@@ -109,8 +110,9 @@ explain_wrap(const struct explain_opts *o, const char *text, int indent)
 			col = 0;
 		}
 		if (col == 0) {
-			printf("%*s", indent, "");
-			col = (size_t)indent;
+			int in = lines++ == 0 ? indent : hang;
+			printf("%*s", in, "");
+			col = (size_t)in;
 		} else {
 			putchar(' ');
 			col++;
@@ -123,10 +125,18 @@ explain_wrap(const struct explain_opts *o, const char *text, int indent)
 		putchar('\n');
 }
 
+/* Print text wrapped at opts->width, every line indented by indent spaces. */
+static void
+explain_wrap(const struct explain_opts *o, const char *text, int indent)
+{
+	explain_wrap_hang(o, text, indent, indent);
+}
+
 /* Print a section heading. */
 static void
 explain_heading(const struct explain_opts *o, const char *title)
 {
+	putchar('\n');
 	if (o->color)
 		printf(EXPLAIN_BOLD "%s" EXPLAIN_RESET "\n", title);
 	else
@@ -170,7 +180,6 @@ explain_text(const struct explain_opts *o, const struct help_explanation *e)
 	char line[1024];
 	snprintf(line, sizeof line, "%s: %s", e->class_name, e->class_meaning);
 	explain_wrap(o, line, 0);
-	putchar('\n');
 	explain_heading(o, help_tr("What it means"));
 	explain_wrap(o, e->meaning, 4);
 	explain_heading(o, help_tr("When you see it"));
@@ -334,17 +343,16 @@ explain_comparison(const struct explain_opts *o, const struct help_explanation *
 		return;
 	}
 	char line[1200];
-	putchar('\n');
 	explain_heading(o, help_tr("Key differences"));
 	for (size_t i = 0; i < c.n_diffs; i++) {
 		snprintf(line, sizeof line, "- %s", c.diffs[i]);
-		explain_wrap(o, line, 4);
+		explain_wrap_hang(o, line, 4, 6);
 	}
 	explain_heading(o, help_tr("When you meet each"));
 	snprintf(line, sizeof line, "%s: %s", na, c.meet_a);
-	explain_wrap(o, line, 4);
+	explain_wrap_hang(o, line, 4, 6);
 	snprintf(line, sizeof line, "%s: %s", nb, c.meet_b);
-	explain_wrap(o, line, 4);
+	explain_wrap_hang(o, line, 4, 6);
 }
 
 /* Context for the transcript walk. */
