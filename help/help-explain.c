@@ -275,14 +275,14 @@ help_explain_enhanced(const struct help_reply *r, struct help_explanation *out)
 		    r->enh_detail >= g->lo && r->enh_detail <= g->hi) {
 			out->enhanced_provider = g->provider;
 			snprintf(out->buf_enhanced, sizeof out->buf_enhanced,
-				 _(N_("Not in the IANA registry: a %s code.")), g->provider);
+				 _(N_("A %s code, not in the IANA registry")), g->provider);
 			out->enhanced_title = out->buf_enhanced;
 			out->enhanced_meaning = _(g->meaning);
 			return;
 		}
 	}
 	snprintf(out->buf_enhanced, sizeof out->buf_enhanced,
-		 _(N_("Detail %d is not in the IANA registry: read it by class and subject.")),
+		 _(N_("Detail %d: not in the IANA registry, read by class and subject")),
 		 r->enh_detail);
 	out->enhanced_title = out->buf_enhanced;
 	out->enhanced_meaning = out->enhanced_subject;
@@ -372,9 +372,15 @@ help_explain(const struct help_reply *r, const struct help_context *ctx,
 	} else {
 		out->title = out->enhanced_title;
 		out->meaning = out->enhanced_meaning;
-		out->fix = r->enh_class == 2	? _(N_("Nothing to fix: this reports a success."))
-			   : r->enh_subject < 8 ? _(help_subjects[r->enh_subject].fix)
-						: _(help_subjects[0].fix);
+		out->fix = r->enh_subject < 8 ? _(help_subjects[r->enh_subject].fix)
+					      : _(help_subjects[0].fix);
+		if (r->enh_class == 2) {
+			out->fix = _(N_("Nothing to fix: this reports a success."));
+		} else if (r->enh_class == 4) {
+			snprintf(out->buf_meaning, sizeof out->buf_meaning, "%s %s",
+				 _(N_("Temporary: a later retry may succeed.")), out->fix);
+			out->fix = out->buf_meaning;
+		}
 		struct help_when *w = &out->when[out->n_when++];
 		w->cmd = HELP_CMD_UNKNOWN;
 		w->after = help_cmd_name(HELP_CMD_UNKNOWN);
