@@ -261,9 +261,10 @@ const struct help_pattern help_pattern_table[] = {
 	{"virus", NULL, "virus|malware|infected", "virus|malware|infected", 5, NULL,
 	 N_("Virus or malware found"), N_("The server's scanner found malware in the message."),
 	 N_("Scan the attachment and the sending machine; send a clean file.")},
-	{"spam-content", NULL, "spam|content",
-	 "\\bspam\\b|content (rejected|refused)|message "
-	 "content",
+	{"spam-content", NULL, "spam|junk|content",
+	 "(rejected|blocked|identified|classified|detected|marked) as (spam|junk)|spam "
+	 "(detected|message)|content (rejected|refused)|spam score|looks like spam|considered "
+	 "(as )?spam|probability of spam",
 	 5, NULL, N_("Rejected as spam"), N_("The content filter judged the message to be spam."),
 	 N_("Check the content (links, attachments, wording), the sender's authentication and "
 	    "reputation; ask the recipient to allow-list you if it is wanted mail.")},

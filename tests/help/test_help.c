@@ -605,6 +605,7 @@ static const struct {
 	 "pipelining-violation"},
 	{"554 5.7.1 Message rejected: virus found (Eicar-Signature)", "virus"},
 	{"550 5.7.1 Message rejected as spam by Content Filtering.", "spam-content"},
+	{"554 5.7.1 Spam message rejected; score 12.3 > 5.0", "spam-content"},
 	{"250 2.0.0 Ok: queued as 4Z1x2y3Qk9z", "queued-as"},
 	{"250 2.0.0 OK  1701616000 d9-20020a05600c1c0900b0040b4a5b8d11si1234567wms.123 - gsmtp",
 	 "gmail-accepted"},
@@ -661,7 +662,9 @@ Test(patterns, no_false_positives)
 			       "354 End data with <CR><LF>.<CR><LF>",
 			       "221 2.0.0 Bye",
 			       "220 mx.example.org ESMTP Postfix (Debian/GNU)",
-			       "250-mx.example.org"};
+			       "250-mx.example.org",
+			       "220 2.0.0 Ready to start TLS",
+			       "250 2.7.0 Authentication successful"};
 	for (size_t i = 0; i < sizeof plain / sizeof plain[0]; i++) {
 		explain_arg(plain[i], NULL, &e);
 		cr_assert_eq(e.n_matches, 0, "%s matched %s", plain[i],
@@ -676,6 +679,12 @@ Test(patterns, no_false_positives)
 	cr_assert_str_eq(e.enhanced, "5.7.26");
 	cr_assert_str_eq(e.enhanced_title, "Multiple authentication checks failed");
 	cr_assert_str_eq(e.matches[0].provider, "Gmail");
+	/* "To best protect our users from spam" is not a spam verdict. */
+	cr_assert(!has_match(&e, "spam-content"));
+	/* A Gmail security block is not a content-filter spam verdict either. */
+	explain_arg(real_lines[10].line, NULL, &e);
+	cr_assert(has_match(&e, "gmail-security-content"));
+	cr_assert(!has_match(&e, "spam-content"));
 }
 
 /* Reply and argument parsing, with the RFC 5321 test vectors. */
