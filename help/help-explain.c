@@ -150,6 +150,8 @@ help_ctx_holds(const struct help_ctxrow *row, const struct help_context *ctx)
 		return 0;
 	if (row->starttls != HELP_UNKNOWN && ctx->starttls_offered != row->starttls)
 		return 0;
+	if (row->auth != HELP_UNKNOWN && ctx->auth != row->auth)
+		return 0;
 	return 1;
 }
 
@@ -168,7 +170,8 @@ help_explain_when(int code, const struct help_context *ctx, struct help_explanat
 			if (row->code != code || row->cmd != ctx->after ||
 			    !help_ctx_holds(row, ctx))
 				continue;
-			int score = (row->tls != HELP_UNKNOWN) + (row->starttls != HELP_UNKNOWN);
+			int score = (row->tls != HELP_UNKNOWN) + (row->starttls != HELP_UNKNOWN) +
+				    (row->auth != HELP_UNKNOWN);
 			if (score > best_score) {
 				best = row;
 				best_score = score;

@@ -30,7 +30,8 @@ struct help_ctxrow {
 	enum help_tri tls;	/* HELP_UNKNOWN: any */
 	enum help_tri starttls; /* STARTTLS offered: HELP_UNKNOWN: any */
 	const char *when;
-	const char *next; /* NULL: the code's general fix applies */
+	const char *next;   /* NULL: the code's general fix applies */
+	enum help_tri auth; /* authenticated: HELP_UNKNOWN: any */
 };
 
 /* A registered enhanced status code (X.subject.detail). */

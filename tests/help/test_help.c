@@ -168,6 +168,7 @@ Test(tables, context_rows_both_languages)
 			ctx.after = row->cmd == HELP_CMD_UNKNOWN ? HELP_CMD_NOOP : row->cmd;
 			ctx.tls = row->tls;
 			ctx.starttls_offered = row->starttls;
+			ctx.auth = row->auth;
 			struct help_reply r = {.code = row->code};
 			char label[32];
 			snprintf(label, sizeof label, "%d after %d", row->code, row->cmd);
@@ -180,7 +181,7 @@ Test(tables, context_rows_both_languages)
 				cr_assert_eq(e.when[0].cmd, row->cmd, "%s", label);
 			}
 			if (row->next != NULL && row->tls == HELP_UNKNOWN &&
-			    row->starttls == HELP_UNKNOWN)
+			    row->starttls == HELP_UNKNOWN && row->auth == HELP_UNKNOWN)
 				cr_assert_str_eq(e.fix, help_tr(row->next), "%s", label);
 		}
 	}
@@ -377,6 +378,15 @@ Test(context, errors_and_530)
 	cr_assert(strstr(a.fix, "STARTTLS") != NULL);
 	cr_assert(strstr(b.context, "authentication") != NULL);
 	cr_assert(strstr(b.fix, "AUTH") != NULL);
+	/* AUTH state: a second AUTH, and 530 after a successful AUTH. */
+	struct help_context again = {.after = HELP_CMD_AUTH, .auth = HELP_YES};
+	explain_arg("503 5.5.1 Error: already authenticated", &again, &a);
+	cr_assert(strstr(a.context, "already authenticated") != NULL);
+	explain_arg("503 5.5.1 Error: already authenticated", &ca, &b);
+	cr_assert_str_neq(a.context, b.context);
+	struct help_context authed = {.after = HELP_CMD_MAIL, .auth = HELP_YES};
+	explain_arg("530 5.7.0 Must issue a STARTTLS command first", &authed, &a);
+	cr_assert(strstr(a.context, "successful AUTH") != NULL);
 	explain_arg("535 5.7.8 Error: authentication failed", &ca, &a);
 	cr_assert(strstr(a.context, "refused") != NULL);
 }
