@@ -122,6 +122,10 @@ def serve(conn, args):
         if verb == "QUIT" or verb == args.close_after:
             return
         if verb == "DATA" and replies[verb].startswith(b"354"):
+            if args.stall_in_data:
+                # Take nothing more: the client's writes fill the socket buffers and stop.
+                while True:
+                    signal.pause()
             conn.data(args.drop_in_data)
             conn.send(replies["DOT"])
             if args.close_after == "DOT":
@@ -138,15 +142,17 @@ def main():
     ap.add_argument("--close-after", help="close after replying to CMD")
     ap.add_argument("--drop-in-data", type=int, help="close after N bytes of DATA")
     ap.add_argument("--silent", action="store_true", help="never say anything")
+    ap.add_argument("--stall-in-data", action="store_true", help="after 354, read nothing more")
+    ap.add_argument("--ipv6", action="store_true", help="listen on ::1 instead of 127.0.0.1")
     ap.add_argument("--log")
     ap.add_argument("--batch-out", help="write whether MAIL came batched with RCPT and DATA")
     ap.add_argument("--lifetime", type=int, default=60)
     args = ap.parse_args()
 
     signal.alarm(args.lifetime)
-    lsock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    lsock = socket.socket(socket.AF_INET6 if args.ipv6 else socket.AF_INET, socket.SOCK_STREAM)
     lsock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    lsock.bind(("127.0.0.1", 0))
+    lsock.bind(("::1" if args.ipv6 else "127.0.0.1", 0))
     lsock.listen(4)
     print("PORT %d" % lsock.getsockname()[1], flush=True)
     sock, _ = lsock.accept()

@@ -9,6 +9,7 @@ import json
 import os
 import stat
 import sys
+import time
 
 from smtptest import Failure, check, main
 
@@ -179,6 +180,45 @@ def case_auth_password_file(h):
     r = h.run(*base(port, "--tls", "--cafile", cert, "--auth", "LOGIN", "--auth-user", USER,
                     "--auth-password-file", pw))
     r.expect(0)
+    _, env = h.inbox()
+    check(env["authenticated"], "authenticated", env)
+
+
+def case_auth_prompt(h):
+    """No password option and stdin a terminal: ehlo asks, with echo off."""
+    import pty
+    import select
+    import subprocess
+    port = h.aiosmtpd(tls=True, user=USER, password=PASSWORD)
+    cert, _ = h.cert()
+    master, slave = pty.openpty()
+    p = subprocess.Popen([h.ehlo, "send"] + base(port, "--tls", "--cafile", cert, "--auth",
+                                                  "LOGIN", "--auth-user", USER, "--quiet"),
+                         stdin=slave, stdout=slave, stderr=slave, close_fds=True)
+    os.close(slave)
+    seen = b""
+    try:
+        deadline = time.monotonic() + 20
+        while b"Password for" not in seen and time.monotonic() < deadline:
+            if select.select([master], [], [], 0.5)[0]:
+                seen += os.read(master, 1024)
+        check(b"Password for alice" in seen, "a prompt was shown", seen)
+        time.sleep(0.2)  # the prompt comes before echo is off; give it a moment
+        os.write(master, PASSWORD.encode() + b"\n")
+        while p.poll() is None and time.monotonic() < deadline:
+            if select.select([master], [], [], 0.5)[0]:
+                try:
+                    seen += os.read(master, 4096)
+                except OSError:
+                    break
+        code = p.wait(timeout=max(1, deadline - time.monotonic()))
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+        os.close(master)
+    check(code == 0, "exit 0 after the prompt, got %s" % code, seen)
+    check(PASSWORD.encode() not in seen, "the password was not echoed", seen)
     _, env = h.inbox()
     check(env["authenticated"], "authenticated", env)
 

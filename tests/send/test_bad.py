@@ -175,6 +175,45 @@ def case_partial_rcpt(h):
     check(b"\r\n.\r\n" in client_said(log), "the message was sent", client_said(log))
 
 
+def case_stall_in_data(h):
+    """The server stops reading after 354: the writes stall, and --timeout ends it."""
+    port, _ = h.bad_server("--stall-in-data")
+    body = h.write("body.eml", b"Subject: big\r\n\r\n" + (b"y" * 998 + b"\r\n") * 40000)
+    start = time.monotonic()
+    r = send(h, port, "--body", body, "--timeout", "2", timeout=30)
+    r.expect(8, "timeout", "sending the message")
+    check(time.monotonic() - start < 15, "gave up soon after 2 s without progress")
+
+
+def case_hostile_text(h):
+    """Escape sequences in replies never reach the terminal raw."""
+    port, _ = h.bad_server(
+        "--greeting", "220 evil \x1b]0;pwned\x07 \x1b[2J\x9b31m bad.test\r\n",
+        "--reply", "MAIL=550 5.7.1 \x1b[31mred\x1b[0m refused\r\n")
+    r = send(h, port, "--timeout", "5")
+    r.expect(7, "refused")
+    for text in (r.out, r.err):
+        check("\x1b" not in text and "\x07" not in text and "\x9b" not in text,
+              "no control bytes from the server in the output", repr(text))
+    check("^[" in r.out, "escapes are shown as visible marks", r)
+
+
+def case_ipv6_literal(h):
+    """--server [::1]:PORT reaches a server listening on IPv6 loopback only."""
+    import socket as _s
+    try:
+        probe = _s.socket(_s.AF_INET6, _s.SOCK_STREAM)
+        probe.bind(("::1", 0))
+        probe.close()
+    except OSError:
+        from smtptest import Skip
+        raise Skip("no IPv6 loopback here")
+    port, _ = h.bad_server("--ipv6")
+    r = h.run("--server", "[::1]:%d" % port, "--from", "a@example.test", "--to",
+              "b@example.test", "--timeout", "5")
+    r.expect(0, "::1")
+
+
 CASES = {name[5:]: fn for name, fn in globals().items() if name.startswith("case_")}
 
 if __name__ == "__main__":
