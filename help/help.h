@@ -16,7 +16,7 @@
  *	help_reply_parse(first_line, len, &r);   code and enhanced code
  *	r.text = joined; r.text_len = n;         all lines' texts, for the patterns
  *	struct help_context ctx = {.after = HELP_CMD_RCPT, .tls = HELP_YES};
- *	static struct help_explanation e;        about 6 KB: keep it off small stacks
+ *	static struct help_explanation e;        about 3 KB: keep it off small stacks
  *	help_explain(&r, &ctx, &e);
  * or lets help_annotator_line() pair replies with commands from transcript lines. The
  * regexes compile on first use and the language is process-wide: use one thread.
