@@ -132,6 +132,26 @@ explain_wrap(const struct explain_opts *o, const char *text, int indent)
 	explain_wrap_hang(o, text, indent, indent);
 }
 
+/* Print label and sanitized raw bytes, wrapped with a hanging indent (bold on a terminal). */
+static void
+explain_wrap_raw(const struct explain_opts *o, const char *label, const char *raw, size_t len,
+		 int bold)
+{
+	char *clean = sanitize_dup(raw, len);
+	size_t need = strlen(label) + (clean != NULL ? strlen(clean) : 0) + 1;
+	char *all = malloc(need);
+	if (all != NULL) {
+		snprintf(all, need, "%s%s", label, clean != NULL ? clean : "");
+		if (bold && o->color)
+			fputs(EXPLAIN_BOLD, stdout);
+		explain_wrap_hang(o, all, 0, 4);
+		if (bold && o->color)
+			fputs(EXPLAIN_RESET, stdout);
+	}
+	free(all);
+	free(clean);
+}
+
 /* Print a section heading. */
 static void
 explain_heading(const struct explain_opts *o, const char *title)
@@ -205,7 +225,10 @@ explain_text(const struct explain_opts *o, const struct help_explanation *e)
 			 e->enhanced_title);
 		explain_heading(o, line);
 		explain_wrap(o, e->enhanced_meaning, 4);
-		snprintf(line, sizeof line, help_tr("Subject %s"), e->enhanced_subject);
+		int subject = 0;
+		sscanf(e->enhanced, "%*d.%d", &subject);
+		snprintf(line, sizeof line, help_tr("Subject %d. %s"), subject,
+			 e->enhanced_subject);
 		explain_wrap(o, line, 4);
 	} else if (e->code == 0) {
 		explain_heading(o, help_tr("Subject"));
@@ -399,20 +422,15 @@ explain_walk_one(const struct help_annotation *a, void *arg)
 		putchar('}');
 		return 0;
 	}
-	if (o->color)
-		fputs(EXPLAIN_BOLD, stdout);
+	char label[128];
 	if (a->first_line == a->last_line)
-		printf(help_tr("line %zu: "), a->first_line);
+		snprintf(label, sizeof label, help_tr("line %zu: "), a->first_line);
 	else
-		printf(help_tr("lines %zu-%zu: "), a->first_line, a->last_line);
-	fputs(reply, stdout);
-	size_t tl = a->reply.text_len < 200 ? a->reply.text_len : 200;
-	explain_put_raw(stdout, a->reply.text, tl);
-	if (tl < a->reply.text_len)
-		fputs("...", stdout);
-	if (o->color)
-		fputs(EXPLAIN_RESET, stdout);
-	putchar('\n');
+		snprintf(label, sizeof label, help_tr("lines %zu-%zu: "), a->first_line,
+			 a->last_line);
+	strncat(label, reply, sizeof label - strlen(label) - 1);
+	size_t tl = a->reply.text_len < 400 ? a->reply.text_len : 400;
+	explain_wrap_raw(o, label, a->reply.text, tl, 1);
 	char line[1200];
 	if (a->command[0] != '\0') {
 		char *cmd = sanitize_dup(a->command, strlen(a->command));
@@ -635,9 +653,8 @@ explain_main(int argc, char **argv)
 		if (i > 0)
 			putchar('\n');
 		if (replies[i].text != NULL && replies[i].text_len > 0) {
-			fputs(help_tr("Reply: "), stdout);
-			explain_put_raw(stdout, o.args[i], strlen(o.args[i]));
-			fputs("\n\n", stdout);
+			explain_wrap_raw(&o, help_tr("Reply: "), o.args[i], strlen(o.args[i]), 0);
+			putchar('\n');
 		}
 		explain_text(&o, &ex[i]);
 	}

@@ -110,9 +110,9 @@ check("Mailbox unavailable" in r.stdout and "Multiple authentication checks fail
 
 # Text fits 80 columns (the echoed reply line aside).
 for args in (["explain", "235", "354"], ["explain", gmail], ["explain", "--lang", "es", "552"],
-             ["explain", "250"]):
-    out = run(args).stdout
-    long = [l for l in out.splitlines() if len(l) > 80 and not l.startswith(("Reply:", "Respuesta:"))]
+             ["explain", "250"], ["explain", "--lang", "es", "--transcript", "-"]):
+    out = run(args, stdin="S: 220 x\nC: EHLO y\nS: " + gmail.replace("550-", "550 ") + "\n").stdout
+    long = [l for l in out.splitlines() if len(l) > 80 and " " in l.strip()]
     check(not long, "%s fits 80 columns %r" % (" ".join(args)[:40], long[:1]))
 
 # JSON: valid, with the structure a script needs.
