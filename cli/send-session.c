@@ -179,9 +179,11 @@ send_refused(struct send_session *s, const char *what, const struct reply *r)
 	int code = send_code_exit(r->code);
 
 	send_reply_text(r, text, sizeof(text));
-	if (r->code == 421)
+	if (r->code == 421) {
+		s->can_quit = false; /* it is hanging up; a QUIT would only meet a closed socket */
 		return send_fail(s, code, "the server is closing the session at %s: %s", what,
 				 text);
+	}
 	if (code == EHLO_EXIT_PROTOCOL)
 		return send_fail(s, code, "protocol error: unexpected reply to %s: %s", what, text);
 	return send_fail(s, code, "%s rejected with %s: %s", what,
@@ -1004,6 +1006,12 @@ send_envelope(struct send_session *s)
 			s->tr, TRANSCRIPT_INFO,
 			"the server does not advertise PIPELINING: sending one command at a "
 			"time");
+		send_echo(s);
+	}
+	if (s->utf8_envelope && !(caps->valid && caps->smtputf8)) {
+		transcript_addf(s->tr, TRANSCRIPT_INFO,
+				"the addresses are not all ASCII and the server does not advertise "
+				"SMTPUTF8: it may refuse them");
 		send_echo(s);
 	}
 	send_mail_line(s, line, sizeof(line));

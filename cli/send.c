@@ -49,97 +49,90 @@ send_step_from_name(const char *name, enum send_step *s)
 	return -1;
 }
 
-/* The help text: every option and every exit code. */
+/* The help text, a line each: every option and every exit code. */
+static const char *const send_help[] = {
+	"usage: ehlo send --server HOST[:PORT] --to ADDR [OPTIONS]",
+	"",
+	"Send one message in one SMTP session, showing the session as it happens;",
+	"the exit code says how it went. Without --body, ehlo builds a short message.",
+	"",
+	"server:",
+	"  -s, --server HOST[:PORT]  the server (or the first argument); IPv6 as",
+	"                            [::1]:25; port 25, or 465 with --tls-on-connect",
+	"      --ehlo NAME           the name to send in EHLO (default: this host's)",
+	"      --timeout SECONDS     one limit for every wait. Without it, RFC 5321",
+	"                            4.5.3.2: greeting, EHLO, MAIL, RCPT 5 min; DATA",
+	"                            2 min; each block of the message 3 min; final",
+	"                            dot 10 min (connect 30 s, TLS 60 s, QUIT 30 s)",
+	"",
+	"envelope and message:",
+	"  -f, --from ADDR           envelope sender and From: (default USER@host;",
+	"                            \"\" sends the null sender, MAIL FROM:<>)",
+	"  -t, --to ADDR             a recipient; repeat it or separate with commas",
+	"      --body FILE|-         a complete message (headers and body), streamed",
+	"                            in constant memory: line ends made CRLF, dots",
+	"                            stuffed; lint warnings on stderr",
+	"      --subject TEXT        the Subject: of the message ehlo builds",
+	"      --header 'Name: value'  an extra header for it (repeatable)",
+	"      --pipeline            MAIL, RCPT and DATA in one write when the server",
+	"                            advertises PIPELINING (RFC 2920)",
+	"  MAIL gets SIZE=n when the server advertises SIZE and the size is known, and",
+	"  BODY=8BITMIME with 8BITMIME and 8-bit bytes in the message (a --body file is",
+	"  checked first only when it is a regular file of at most 64 MiB).",
+	"",
+	"TLS (verified by default: system trust store, host name or IP address):",
+	"      --tls                 STARTTLS; stop (exit 4) if it is not offered",
+	"      --tls-on-connect      TLS from the first byte (implicit TLS, port 465)",
+	"      --cafile FILE         also trust this CA or self-signed certificate",
+	"      --tls-servername NAME the name to send (SNI) and to verify",
+	"      --insecure            go on when the certificate does not verify",
+	"",
+	"AUTH (refused without TLS unless the server is on a loopback address or",
+	"--allow-plaintext-auth is given):",
+	"  -a, --auth MECH           PLAIN, LOGIN, CRAM-MD5, XOAUTH2 or SCRAM-SHA-256",
+	"  -u, --auth-user USER      the user name (required with --auth)",
+	"      --auth-password-env VAR    the password (or XOAUTH2 token) from $VAR",
+	"      --auth-password-file FILE  the password from the first line of FILE",
+	"                            With neither, ehlo asks (echo off) when stdin is",
+	"                            a terminal. A password is never taken from argv.",
+	"      --allow-plaintext-auth  AUTH without TLS to a non-loopback server",
+	"",
+	"flow and output:",
+	"      --quit-after STEP     stop there and QUIT. STEP: connect (just close),",
+	"                            banner, ehlo, tls (after the EHLO that follows),",
+	"                            auth, mail, rcpt, data (after 354: close without",
+	"                            sending the message), dot",
+	"  -q, --quiet               print nothing but errors and warnings",
+	"      --transcript FILE     the session as text (mode 0600, secrets masked)",
+	"      --json FILE           the session as JSON Lines (mode 0600, masked)",
+	"  -h, --help                this text",
+	"",
+	"Without --quiet the session is printed as it happens: \" -> \" sent, \"<-  \"",
+	"received (\" ~> \" and \"<~  \" under TLS), \"=== \" what ehlo did or saw, \"*** \"",
+	"errors. Server text goes through a sanitizer; AUTH payloads are masked.",
+	"",
+	"exit codes:",
+	"  0  delivered (or stopped where --quit-after said)",
+	"  1  internal error (out of memory, a fault of ours)",
+	"  2  usage: bad options or arguments",
+	"  3  connection failed: the name did not resolve, or no address answered",
+	"  4  TLS failed: STARTTLS not offered or refused, handshake or verification",
+	"  5  AUTH failed, was refused, or was not possible safely",
+	"  6  the server rejected with a 4xx (try again later), or closed with 421",
+	"  7  the server rejected with a 5xx (permanent)",
+	"     (6 or 7 also when only some of several recipients were accepted)",
+	"  8  protocol error or timeout: a malformed reply, data before TLS started,",
+	"     the connection dropped mid-session, or no answer in time",
+};
+
+/* Print the help text. */
 static void
 send_usage(FILE *f)
 {
-	fputs("usage: ehlo send --server HOST[:PORT] --to ADDR [OPTIONS]\n"
-	      "\n"
-	      "Send one message in one SMTP session, showing the session as it happens, and say "
-	      "in\n"
-	      "the exit code how it went. Without --body, ehlo builds a short message itself.\n"
-	      "\n"
-	      "server:\n"
-	      "  -s, --server HOST[:PORT]   the server (also the first argument); IPv6 as "
-	      "[::1]:25;\n"
-	      "                             port 25, or 465 with --tls-on-connect\n"
-	      "      --ehlo NAME            the name to send in EHLO (default: this host's name)\n"
-	      "      --timeout SECONDS      one limit for every wait; without it, RFC 5321 "
-	      "4.5.3.2:\n"
-	      "                             greeting, EHLO, MAIL, RCPT 5 min; DATA 2 min; each\n"
-	      "                             block of the message 3 min; final dot 10 min\n"
-	      "                             (connect 30 s, TLS handshake 60 s, QUIT 30 s)\n"
-	      "\n"
-	      "envelope and message:\n"
-	      "  -f, --from ADDR            envelope sender and From: (default: USER@this host;\n"
-	      "                             \"\" sends the null sender MAIL FROM:<>)\n"
-	      "  -t, --to ADDR              a recipient; repeat it or separate with commas\n"
-	      "      --body FILE|-          a complete message (headers and body) from a file or\n"
-	      "                             stdin, streamed: line ends made CRLF, dots stuffed,\n"
-	      "                             any size in constant memory; lint warnings on stderr\n"
-	      "      --subject TEXT         Subject: of the message ehlo builds (no --body)\n"
-	      "      --header 'Name: value' an extra header for the message ehlo builds "
-	      "(repeatable)\n"
-	      "      --pipeline             send MAIL, RCPT and DATA in one write when the server\n"
-	      "                             advertises PIPELINING (RFC 2920)\n"
-	      "  SIZE=n goes on MAIL when the server advertises SIZE and the size is known; with\n"
-	      "  8BITMIME, BODY=8BITMIME when the message has 8-bit bytes (a --body file is "
-	      "scanned\n"
-	      "  first only when it is a regular file of at most 64 MiB).\n"
-	      "\n",
-	      f);
-	fputs("TLS (verified by default: system trust store, host name or IP address):\n"
-	      "      --tls                  STARTTLS; stop (exit 4) if the server does not offer "
-	      "it\n"
-	      "      --tls-on-connect       TLS from the first byte (implicit TLS, port 465)\n"
-	      "      --cafile FILE          trust this CA (or self-signed) certificate too (PEM)\n"
-	      "      --tls-servername NAME  the name to send (SNI) and to check the certificate "
-	      "for\n"
-	      "      --insecure             go on when the certificate does not verify (says so)\n"
-	      "\n"
-	      "AUTH (refused on an unencrypted connection unless the server is on a loopback\n"
-	      "address or --allow-plaintext-auth is given):\n"
-	      "  -a, --auth MECH            PLAIN, LOGIN, CRAM-MD5, XOAUTH2 or SCRAM-SHA-256\n"
-	      "  -u, --auth-user USER       the user name (required with --auth)\n"
-	      "      --auth-password-env VAR   read the password (or XOAUTH2 token) from $VAR\n"
-	      "      --auth-password-file FILE read it from the first line of FILE\n"
-	      "                             (neither given: asked with echo off when stdin is a\n"
-	      "                             terminal; a password is never taken from argv)\n"
-	      "      --allow-plaintext-auth send AUTH without TLS to a server that is not "
-	      "loopback\n"
-	      "\n",
-	      f);
-	fputs("flow and output:\n"
-	      "      --quit-after STEP      stop there and QUIT: connect (close, say nothing),\n"
-	      "                             banner, ehlo, tls (after the EHLO that follows TLS),\n"
-	      "                             auth, mail, rcpt, data (after 354: close without\n"
-	      "                             sending the message), dot\n"
-	      "  -q, --quiet                print nothing but errors and warnings\n"
-	      "      --transcript FILE      write the session as text (mode 0600, secrets masked)\n"
-	      "      --json FILE            write the session as JSON Lines (mode 0600, masked)\n"
-	      "  -h, --help                 this text\n"
-	      "\n"
-	      "Without --quiet the session is printed as it happens: \" -> \" what ehlo sent, \"<- "
-	      " \"\n"
-	      "what the server answered (\" ~> \" and \"<~  \" under TLS), \"=== \" what ehlo did "
-	      "or saw,\n"
-	      "\"*** \" errors. Server text is shown through a sanitizer; AUTH payloads are "
-	      "masked.\n"
-	      "\n",
-	      f);
-	fputs("exit codes:\n"
-	      "  0  delivered (or stopped where --quit-after said)\n"
-	      "  1  internal error (out of memory, a fault of ours)\n"
-	      "  2  usage: bad options or arguments\n"
-	      "  3  connection failed: the name did not resolve, or no address answered\n"
-	      "  4  TLS failed: STARTTLS not offered or refused, handshake or verification failed\n"
-	      "  5  AUTH failed, was refused, or was not possible safely\n"
-	      "  6  the server rejected with a 4xx (try again later), or closed with 421\n"
-	      "  7  the server rejected with a 5xx (permanent); with several recipients, 6 or 7\n"
-	      "     also when the message went to some of them but not all\n"
-	      "  8  protocol error or timeout: a malformed reply, data before TLS started, the\n"
-	      "     connection dropped mid-session, or no answer in time\n",
-	      f);
+	for (size_t i = 0; i < sizeof(send_help) / sizeof(send_help[0]); i++) {
+		fputs(send_help[i], f);
+		fputc('\n', f);
+	}
 }
 
 /* Print a usage error and the hint to --help. */

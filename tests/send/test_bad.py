@@ -146,6 +146,16 @@ def case_reject_pipelined(h):
     check(client_said(log).endswith(b"QUIT\r\n"), "QUIT at the end", client_said(log))
 
 
+def case_closing_421(h):
+    """421 to RCPT, then the server hangs up: exit 6, and no QUIT into a closed socket."""
+    port, log = h.bad_server("--reply", "RCPT=421 4.7.0 bad.test closing, too many errors\\r\\n",
+                             "--close-after", "RCPT")
+    r = send(h, port, "--timeout", "5")
+    r.expect(6, "closing the session", "421")
+    time.sleep(0.2)
+    check(b"QUIT" not in client_said(log), "no QUIT after 421", client_said(log))
+
+
 def case_starttls_refused(h):
     port, _ = h.bad_server("--reply", "EHLO=250-bad.test\\r\\n250 STARTTLS\\r\\n")
     r = send(h, port, "--tls", "--timeout", "5")

@@ -70,6 +70,25 @@ def case_usage(h):
           os.path.join(h.path("no-such-dir"), "t.txt"), words=["--transcript"])
 
 
+def case_all_listed(h):
+    """Every case_ in the test scripts is run by meson.build, and every listed case exists."""
+    import ast
+    import re
+    here = os.path.dirname(os.path.abspath(__file__))
+    with open(os.path.join(here, "meson.build")) as f:
+        meson = f.read()
+    for group in ("aiosmtpd", "sink", "bad", "cli"):
+        listed = re.search(r"'%s': \[(.*?)\]" % group, meson, re.S).group(1)
+        listed = set(re.findall(r"'([a-z0-9_]+)'", listed))
+        with open(os.path.join(here, "test_%s.py" % group)) as f:
+            tree = ast.parse(f.read())
+        defined = {n.name[5:] for n in tree.body
+                   if isinstance(n, ast.FunctionDef) and n.name.startswith("case_")}
+        check(listed == defined, "meson.build and test_%s.py disagree: %s" % (
+            group, sorted(listed ^ defined)))
+    del h
+
+
 CASES = {name[5:]: fn for name, fn in globals().items() if name.startswith("case_")}
 
 if __name__ == "__main__":
