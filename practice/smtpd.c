@@ -1082,7 +1082,7 @@ smtpd_bdat_input(struct smtpd *s, const char *buf, size_t len)
 			if (!s->too_big)
 				smtpd_body_free(s);
 			s->too_big = true;
-		} else if (!s->nomem && smtpd_body_reserve(s, take)) {
+		} else if (take > 0 && !s->nomem && smtpd_body_reserve(s, take)) {
 			memcpy(s->body + s->body_len, buf, take);
 			s->body_len += take;
 		}

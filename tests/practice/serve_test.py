@@ -598,6 +598,47 @@ def case_tls_on_connect():
         check(s.wait_log("accepted, "), s.log())
 
 
+def case_starttls_injection():
+    with Server() as s:
+        c = Raw(s.port)
+        c.cmd("EHLO t")
+        # STARTTLS and a command in one packet: the command must never run.
+        c.send("STARTTLS\r\nMAIL FROM:<injected@attacker.example>\r\n")
+        code, text = c.reply()
+        check(code == "220" and "2.0.0 Ready to start TLS" in text, text)
+        check(c.buf == b"", "the server answered the injected command in plaintext")
+        tls = unverified().wrap_socket(c.sock, server_hostname="localhost")
+        c.sock = tls
+        code, text = c.cmd("MAIL FROM:<a@example.com>")
+        check(code == "503" and "HELO/EHLO first" in text, "session not reset: " + text)
+        code, text = c.cmd("EHLO t")
+        check(code == "250" and "STARTTLS" not in text, text)
+        check(c.cmd("MAIL FROM:<a@example.com>")[0] == "250", "MAIL over TLS")
+        c.close()
+        check(s.wait_log("discarded 39 octets"), s.log())
+        check("injected@attacker" not in s.log(), "injected command reached the session")
+
+
+def case_tls_files():
+    need("openssl")
+    with tempfile.TemporaryDirectory() as d:
+        cert, key = os.path.join(d, "cert.pem"), os.path.join(d, "key.pem")
+        r = run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key,
+                 "-out", cert, "-days", "2", "-subj", "/CN=localhost",
+                 "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"])
+        check(r.returncode == 0, r.stderr)
+        with Server("--tls-cert", cert, "--tls-key", key) as s:
+            ctx = ssl.create_default_context(cafile=cert)
+            with smtplib.SMTP("localhost", s.port, timeout=10) as m:
+                m.starttls(context=ctx)
+                m.login("student", "practice")
+                m.sendmail("a@example.com", ["b@example.com"], "Subject: v\r\n\r\nverified\r\n")
+            check(s.wait_log("certificate from " + cert), s.log())
+        r = run([EHLO, "serve", "--listen", "127.0.0.1:0", "--tls-cert", cert, "--tls-key", cert],
+                timeout=10)
+        check(r.returncode != 0 and "key" in r.stderr, r.stderr)
+
+
 def case_cli():
     r = run([EHLO, "serve", "--help"], timeout=10)
     check(r.returncode == 0 and "--listen ADDR:PORT" in r.stdout and "--scenario" in r.stdout,
@@ -638,6 +679,8 @@ CASES = {
     "max-connections": case_max_connections,
     "tls-on-connect": case_tls_on_connect,
     "cli": case_cli,
+    "starttls-injection": case_starttls_injection,
+    "tls-files": case_tls_files,
 }
 
 
