@@ -211,7 +211,7 @@ explain_text(const struct explain_opts *o, const struct help_explanation *e)
 		explain_wrap(o, line, 4);
 	}
 	if (e->decoded_ok) {
-		char *clean = sanitize_dup(e->decoded, strlen(e->decoded));
+		char *clean = sanitize_dup(e->decoded, e->decoded_len);
 		if (clean != NULL) {
 			snprintf(line, sizeof line, help_tr("Decoded challenge: \"%s\""), clean);
 			explain_wrap(o, line, 4);
@@ -313,7 +313,7 @@ explain_json(const struct help_explanation *e)
 	explain_json_kv("fix", e->fix, 0);
 	if (e->decoded_ok) {
 		fputs(",\"decoded\":", stdout);
-		explain_json_raw(e->decoded, strlen(e->decoded));
+		explain_json_raw(e->decoded, e->decoded_len);
 	}
 	if (e->enhanced[0] != '\0') {
 		fputs(",\"enhanced\":{", stdout);
@@ -448,7 +448,7 @@ explain_walk_one(const struct help_annotation *a, void *arg)
 		explain_wrap(o, line, 4);
 	}
 	if (w->e.decoded_ok) {
-		char *clean = sanitize_dup(w->e.decoded, strlen(w->e.decoded));
+		char *clean = sanitize_dup(w->e.decoded, w->e.decoded_len);
 		snprintf(line, sizeof line, help_tr("Decoded challenge: \"%s\""),
 			 clean != NULL ? clean : "");
 		free(clean);

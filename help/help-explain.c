@@ -303,6 +303,7 @@ help_explain(const struct help_reply *r, const struct help_context *ctx,
 	out->known = 0;
 	out->n_when = out->n_matches = out->n_refs = 0;
 	out->decoded_ok = 0;
+	out->decoded_len = 0;
 	out->decoded[0] = out->enhanced[0] = '\0';
 	out->buf_title[0] = out->buf_meaning[0] = out->buf_enhanced[0] = '\0';
 	out->buf_context[0] = '\0';
@@ -368,6 +369,7 @@ help_explain(const struct help_reply *r, const struct help_context *ctx,
 					: -1;
 			if (n >= 0) {
 				out->decoded[n] = '\0';
+				out->decoded_len = (size_t)n;
 				out->decoded_ok = 1;
 			}
 			out->context = help_explain_334(ctx, out, tl);

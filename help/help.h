@@ -195,6 +195,7 @@ struct help_explanation {
 	const char *refs[HELP_MAX_REFS]; /* "RFC 5321 4.2.2" */
 	char decoded[HELP_TEXT_MAX];	 /* 334: the challenge decoded; raw bytes, sanitize them */
 	int decoded_ok;			 /* 1 when decoded holds a decoded challenge */
+	size_t decoded_len;		 /* its length: a challenge may hold NUL bytes */
 	/* Storage for text built from digits; the pointers above may point here. */
 	char buf_title[HELP_TEXT_MAX];
 	char buf_meaning[HELP_TEXT_MAX];

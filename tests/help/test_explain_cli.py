@@ -203,6 +203,23 @@ try:
         end = [x for x in doc["replies"] if x["after"].startswith("the end of data")]
         check(end and any(m["id"] == "queued-as" for m in end[0]["explanation"]["matches"]),
               "the final 250 recognized as queued")
+        # AUTH LOGIN: the 334 challenges decoded, the 235 after AUTH, no secret echoed.
+        sw3 = subprocess.run([swaks, "--server", "127.0.0.1:%d" % port, "--to", "a@example.org",
+                              "--from", "alice@example.org", "--auth", "LOGIN", "--auth-user",
+                              "alice", "--auth-password", "secret", "--timeout", "20"],
+                             capture_output=True, text=True, timeout=60)
+        t3 = sw3.stdout + sw3.stderr
+        r = run(["explain", "--transcript", "-"], stdin=t3)
+        # aiosmtpd asks "User Name\0" and "Password\0": the NUL is shown, not hidden.
+        check(sw3.returncode == 0 and "<-  334 " in t3 and "<-  235 " in t3,
+              "swaks authenticated with LOGIN")
+        flat = " ".join(r.stdout.split())
+        check('Decoded challenge: "User Name^@"' in flat
+              and 'Decoded challenge: "Password^@"' in flat
+              and "Answers: AUTH LOGIN" in flat and "session is now authenticated" in flat,
+              "AUTH LOGIN explained step by step")
+        check("c2VjcmV0" not in r.stdout and "YWxpY2U=" not in r.stdout,
+              "the SASL responses are not echoed")
         # The rejected recipient, from stdin, in Spanish text.
         t2 = sw2.stdout + sw2.stderr
         r = run(["--lang", "es", "explain", "--transcript", "-"], stdin=t2)

@@ -297,7 +297,11 @@ Test(context, sasl_challenges)
 	cr_assert(strstr(e.context, "user name") != NULL);
 	explain_arg("334 UGFzc3dvcmQ6", &c, &e);
 	cr_assert_str_eq(e.decoded, "Password:");
+	cr_assert_eq(e.decoded_len, 9);
 	cr_assert(strstr(e.context, "password") != NULL);
+	explain_arg("334 VXNlciBOYW1lAA==", &c, &e); /* aiosmtpd: "User Name\0" */
+	cr_assert_eq(e.decoded_len, 10);
+	cr_assert(strstr(e.context, "user name") != NULL);
 	snprintf(c.sasl_mech, sizeof c.sasl_mech, "CRAM-MD5");
 	explain_arg("334 PDE4OTYuNjk3MTcwOTUyQHBvc3RvZmZpY2UucmVzdG9uLm1jaS5uZXQ+", &c, &e);
 	cr_assert_str_eq(e.decoded, "<1896.697170952@postoffice.reston.mci.net>");
