@@ -323,6 +323,7 @@ explain_json(const struct help_explanation *e)
 		explain_json_kv("meaning", e->enhanced_meaning, 0);
 		explain_json_kv("subject", e->enhanced_subject, 0);
 		explain_json_kv("provider", e->enhanced_provider, 0);
+		explain_json_kv("basic", e->enhanced_basic, 0);
 		putchar('}');
 	}
 	fputs(",\"matches\":[", stdout);

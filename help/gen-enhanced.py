@@ -1,11 +1,14 @@
 #!/usr/bin/env python3
 """Generate help-enhanced-table.c from IANA's SMTP enhanced status code registry (CSV).
 
-Usage: gen-enhanced.py iana-smtp-enhanced-status-codes.csv > help/help-enhanced-table.c
+Usage: help/gen-enhanced.py help/iana-smtp-enhanced-status-codes.csv > help/help-enhanced-table.c &&
+       clang-format -i help/help-enhanced-table.c
 
 The CSV gives code, title (sample text), associated basic codes and reference; the plain
-meaning of each code is ours, below. The output is committed, so the build never needs the
-CSV. Every code of the CSV must have a meaning here, and every meaning a code there.
+meaning of each code is ours, below. The output is committed, so the build never runs this;
+the CSV is kept beside it so the table can be regenerated and checked (tests/help/
+check_enhanced.py). Every code of the CSV must have a meaning here, and every meaning a code
+there.
 """
 import csv
 import re
@@ -124,9 +127,8 @@ def main():
             title = clean(r["Sample Text"]) or "Deprecated (duplicate of X.6.8)"
             if code not in MEANING:
                 sys.exit("no meaning written for " + code)
-            basic = clean(r["Associated basic status code"])
-            if basic in (".", "Not given", ""):
-                basic = ""
+            # Only the codes: "450, 550 (other 4XX or 5XX codes are allowed)" -> "450, 550".
+            basic = ", ".join(re.findall(r"\b[2-5][0-9X]{2}\b", r["Associated basic status code"]))
             rows.append((int(m.group(1)), int(m.group(2)), title, MEANING[code], basic,
                          refs(r["Reference"])))
     extra = set(MEANING) - {"X.%d.%d" % (a, b) for a, b, *_ in rows}

@@ -268,6 +268,7 @@ help_explain_enhanced(const struct help_reply *r, struct help_explanation *out)
 		out->enhanced_known = 1;
 		out->enhanced_title = _(row->title);
 		out->enhanced_meaning = _(row->meaning);
+		out->enhanced_basic = row->basic;
 		if (out->n_refs < HELP_MAX_REFS && row->refs[0] != '\0')
 			out->refs[out->n_refs++] = row->refs;
 		return;
@@ -312,6 +313,7 @@ help_explain(const struct help_reply *r, const struct help_context *ctx,
 	out->enhanced_known = 0;
 	out->enhanced_title = out->enhanced_meaning = out->enhanced_subject = "";
 	out->enhanced_provider = "";
+	out->enhanced_basic = "";
 	int has_code = r->code >= 200 && r->code <= 599;
 	int has_enh = r->enh_class == 2 || r->enh_class == 4 || r->enh_class == 5;
 	if (!has_code && !has_enh)
@@ -392,6 +394,12 @@ help_explain(const struct help_reply *r, const struct help_context *ctx,
 		w->text = _(N_("After the three-digit code of a 2xx, 4xx or 5xx reply, once the "
 			       "server has listed ENHANCEDSTATUSCODES in its EHLO reply; also in "
 			       "bounce messages (DSNs)."));
+		if (out->enhanced_basic[0] != '\0' && strcmp(out->enhanced_basic, "Any") != 0) {
+			snprintf(out->buf_context, sizeof out->buf_context,
+				 _(N_("With basic code %s, as IANA lists it. %s")),
+				 out->enhanced_basic, w->text);
+			w->text = out->buf_context;
+		}
 		if (out->n_refs < HELP_MAX_REFS)
 			out->refs[out->n_refs++] = "RFC 3463; RFC 5248";
 	}

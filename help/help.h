@@ -189,6 +189,7 @@ struct help_explanation {
 	const char *enhanced_meaning;
 	const char *enhanced_subject;  /* what the subject digit covers */
 	const char *enhanced_provider; /* known provider range (Microsoft 365), or "" */
+	const char *enhanced_basic;    /* basic codes IANA associates with it ("451, 550"), or "" */
 	size_t n_matches;
 	struct help_match matches[HELP_MAX_PATTERNS];
 	size_t n_refs;
