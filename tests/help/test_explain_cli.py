@@ -74,6 +74,14 @@ for args in (["explain", "--after", "FOO", "250"], ["explain", "--format", "xml"
     r = run(args)
     check(r.returncode == 2 and r.stderr != "", "%s: usage error, exit 2" % " ".join(args))
 
+for args in (["explain", "--transcript", "/nonexistent/transcript.txt"],
+             ["explain", "--transcript", "-", "235"]):
+    r = run(args, stdin="")
+    check(r.returncode == 2 and r.stderr != "" and r.stdout == "",
+          "%s: exit 2 with a message" % " ".join(args))
+r = run(["explain", "--format", "json", "--transcript", "-"], stdin="no smtp here\n")
+check(r.returncode == 0 and json.loads(r.stdout)["count"] == 0, "a transcript without replies")
+
 # Well-formed unknown code: explained by its digits.
 r = run(["explain", "299"])
 check(r.returncode == 0 and "299" in r.stdout and "digit" in r.stdout,
