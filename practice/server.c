@@ -140,29 +140,62 @@ server_now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Print a line about a connection (not in quiet mode); the text holds no client bytes. */
+/* True when there is somewhere to log to. */
+static bool
+server_logging(const struct server *srv)
+{
+	return srv->opt.log != NULL || srv->opt.log_fn != NULL;
+}
+
+/* Hand one finished log line (no newline) to the callback or the file. */
+static void
+server_emit(struct server *srv, const char *line)
+{
+	if (srv->opt.log_fn != NULL)
+		srv->opt.log_fn(srv->opt.log_ctx, line);
+	else if (srv->opt.log != NULL)
+		fprintf(srv->opt.log, "%s\n", line);
+}
+
+/* Log a formatted line even in quiet mode (warnings, Maildir errors). */
+static void __attribute__((format(printf, 2, 3)))
+server_warn(struct server *srv, const char *fmt, ...)
+{
+	if (!server_logging(srv))
+		return;
+	char buf[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	server_emit(srv, buf);
+}
+
+/* Log a line about a connection (not in quiet mode); the text holds no client bytes. */
 static void __attribute__((format(printf, 3, 4)))
 server_note(struct server *srv, unsigned long id, const char *fmt, ...)
 {
-	if (srv->opt.log == NULL || srv->opt.quiet)
+	if (!server_logging(srv) || srv->opt.quiet)
 		return;
 	char buf[768];
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof buf, fmt, ap);
 	va_end(ap);
+	char line[800];
 	if (id != 0)
-		fprintf(srv->opt.log, "[%lu] -- %s\n", id, buf);
+		snprintf(line, sizeof line, "[%lu] -- %s", id, buf);
 	else
-		fprintf(srv->opt.log, "-- %s\n", buf);
+		snprintf(line, sizeof line, "-- %s", buf);
+	server_emit(srv, line);
 }
 
-/* The smtpd log hook: sanitize and print, with the session id. */
+/* The smtpd log hook: sanitize and log, with the session id. */
 static void
 server_log_hook(void *ctx, unsigned long id, enum smtpd_log kind, const char *text, size_t len)
 {
 	struct server *srv = ctx;
-	if (srv->opt.log == NULL || (srv->opt.quiet && kind != SMTPD_LOG_SUMMARY))
+	if (!server_logging(srv) || (srv->opt.quiet && kind != SMTPD_LOG_SUMMARY))
 		return;
 	static const char *const prefix[] = {
 		[SMTPD_LOG_CLIENT] = "C: ",
@@ -172,7 +205,9 @@ server_log_hook(void *ctx, unsigned long id, enum smtpd_log kind, const char *te
 	};
 	char buf[SANITIZE_BOUND(1024)];
 	sanitize(text, len > 1024 ? 1024 : len, buf, sizeof buf);
-	fprintf(srv->opt.log, "[%lu] %s%s%s\n", id, prefix[kind], buf, len > 1024 ? "..." : "");
+	char line[SANITIZE_BOUND(1024) + 48];
+	snprintf(line, sizeof line, "[%lu] %s%s%s", id, prefix[kind], buf, len > 1024 ? "..." : "");
+	server_emit(srv, line);
 }
 
 /* 64-bit FNV-1a. */
@@ -227,9 +262,7 @@ server_deliver_hook(void *ctx, const struct smtpd_envelope *env, const char *bod
 		snprintf(tag, sizeof tag, "S%d", srv->port);
 		if (maildir_deliver(srv->opt.maildir, tag, srv->seq, body, len, name, sizeof name,
 				    err, sizeof err) < 0) {
-			if (srv->opt.log != NULL)
-				fprintf(srv->opt.log, "[%lu] -- Maildir: %s\n", env->session_id,
-					err);
+			server_warn(srv, "[%lu] -- Maildir: %s", env->session_id, err);
 			return -1;
 		}
 		server_note(srv, env->session_id, "written to %s/new/%s", srv->opt.maildir, name);
@@ -404,7 +437,7 @@ server_new(const struct server_options *o, char *err, size_t errlen)
 			o->size_limit > 0 ? o->size_limit : scenario_size_limit(srv->scenario),
 		.delay_ms = o->delay_ms >= 0 ? o->delay_ms : scenario_delay_ms(srv->scenario),
 		.tls_available = !o->tls_on_connect,
-		.log_lines = o->log != NULL && !o->quiet,
+		.log_lines = (o->log != NULL || o->log_fn != NULL) && !o->quiet,
 		.seed = srv->opt.seed,
 		.mem_used = &srv->mem_used,
 		.mem_cap = SERVER_MEM_CAP,
@@ -480,11 +513,9 @@ server_raise_nofile(struct server *srv)
 	}
 	if (rl.rlim_cur != RLIM_INFINITY && (rlim_t)srv->max_connections + 64 > rl.rlim_cur) {
 		int fit = rl.rlim_cur > 128 ? (int)(rl.rlim_cur - 64) : 64;
-		if (srv->opt.log != NULL)
-			fprintf(srv->opt.log,
-				"-- only %lu file descriptors allowed: --max-connections lowered "
-				"to %d\n",
-				(unsigned long)rl.rlim_cur, fit);
+		server_warn(srv,
+			    "-- only %lu file descriptors allowed: --max-connections lowered to %d",
+			    (unsigned long)rl.rlim_cur, fit);
 		srv->max_connections = fit;
 	}
 }

@@ -7,6 +7,10 @@
  * Use: server_options_init, set fields, server_new, server_listen (binds; the port is
  * known from then on), then either server_run (blocks until server_request_stop) or
  * server_start (a thread of its own), and finally server_stop and server_free.
+ *
+ * The log goes to opt.log (stdout by default) or to opt.log_fn; an explorer embedding the
+ * server sets log = NULL and quiet, or a log_fn. server_run sets SIGPIPE to SIG_IGN when
+ * it is still SIG_DFL, since OpenSSL writes to sockets the peer may have closed.
  */
 #ifndef EHLO_PRACTICE_SERVER_H
 #define EHLO_PRACTICE_SERVER_H
@@ -39,9 +43,12 @@ struct server_options {
 	const char *maildir;  /* write each message to this Maildir; NULL: memory only */
 	const char *tls_cert; /* PEM files; both NULL: generate a certificate */
 	const char *tls_key;
-	bool tls_on_connect;	  /* TLS at once (port 465 style) instead of STARTTLS */
-	bool quiet;		  /* one summary line per message instead of the session */
-	FILE *log;		  /* where the log goes; NULL: nowhere */
+	bool tls_on_connect; /* TLS at once (port 465 style) instead of STARTTLS */
+	bool quiet;	     /* one summary line per message instead of the session */
+	FILE *log;	     /* where the log goes; NULL: nowhere */
+	/* Instead of log: each line (sanitized, no newline), called on the loop's thread. */
+	void (*log_fn)(void *ctx, const char *line);
+	void *log_ctx;
 	unsigned long long seed;  /* flaky: the dice */
 	bool seed_set;		  /* false: a seed is picked (server_seed tells it) */
 	unsigned long size_limit; /* 0: the scenario's */

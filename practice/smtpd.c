@@ -970,6 +970,37 @@ smtpd_cmd_bdat(struct smtpd *s, const char *arg, size_t len)
 	smtpd_set_state(s, SMTPD_STATE_BDAT);
 }
 
+/* The message's Subject header for the summary line (" subject: ..."), or "". */
+static void
+smtpd_subject(const struct smtpd *s, char *out, size_t cap)
+{
+	out[0] = '\0';
+	size_t len = s->body_len < 16384 ? s->body_len : 16384;
+	size_t i = 0;
+	while (i < len) {
+		const char *line = s->body + i;
+		const char *end = memchr(line, '\n', len - i);
+		size_t n = end ? (size_t)(end - line) : len - i;
+		if (n > 0 && line[n - 1] == '\r')
+			n--;
+		if (n == 0)
+			return; /* the end of the header */
+		if (n > 8 && strncasecmp(line, "Subject:", 8) == 0) {
+			const char *v = line + 8;
+			size_t vlen = n - 8;
+			while (vlen > 0 && (*v == ' ' || *v == '\t')) {
+				v++;
+				vlen--;
+			}
+			snprintf(out, cap, ", subject \"%.*s\"", (int)(vlen > 60 ? 60 : vlen), v);
+			return;
+		}
+		if (end == NULL)
+			return;
+		i += (size_t)(end - line) + 1;
+	}
+}
+
 /* Keep a message that passed every check, or refuse it; then end the transaction. */
 static void
 smtpd_message_end(struct smtpd *s, bool bdat)
@@ -1031,9 +1062,11 @@ smtpd_message_end(struct smtpd *s, bool bdat)
 		} else {
 			s->messages++;
 			smtpd_replyf(s, "250 2.0.0 Ok: queued as %s", qid);
+			char subject[96];
+			smtpd_subject(s, subject, sizeof subject);
 			smtpd_logf(s, SMTPD_LOG_SUMMARY,
-				   "message %s accepted, %zu octets via %s %s", qid, s->body_len,
-				   via, who);
+				   "message %s accepted, %zu octets via %s %s%s", qid, s->body_len,
+				   via, who, subject);
 		}
 	}
 	smtpd_end_transaction(s);

@@ -63,6 +63,24 @@ chat(int fd, SSL *ssl, const char *cmd, char *reply, size_t cap)
 	read_reply(fd, ssl, reply, cap);
 }
 
+/* Lines the server logged (written on its thread, read after server_stop joined it). */
+static char logged[65536];
+static size_t nlogged;
+
+/* The log callback. */
+static void
+capture_log(void *ctx, const char *line)
+{
+	cr_assert_eq(ctx, (void *)logged);
+	size_t n = strlen(line);
+	if (nlogged + n + 2 < sizeof logged) {
+		memcpy(logged + nlogged, line, n);
+		logged[nlogged + n] = '\n';
+		nlogged += n + 1;
+		logged[nlogged] = '\0';
+	}
+}
+
 /* Collect what server_messages gives. */
 static void
 collect(const struct server_message *m, void *ctx)
@@ -79,7 +97,8 @@ Test(server, thread_starttls_verified_message_kept)
 	server_options_init(&o);
 	o.listen = "127.0.0.1:0";
 	o.log = NULL;
-	o.quiet = true;
+	o.log_fn = capture_log;
+	o.log_ctx = logged;
 	o.users[0] = "pat:secret";
 	o.nusers = 1;
 	char err[SERVER_ERROR_MAX];
@@ -146,6 +165,14 @@ Test(server, thread_starttls_verified_message_kept)
 	cr_assert_eq(st.messages, 1);
 	cr_assert_geq(st.connections, 1);
 	server_stop(srv);
+	cr_assert_not_null(strstr(logged, "[1] C: EHLO test\n"), "%s", logged);
+	cr_assert_not_null(strstr(logged, "[1] -- TLS handshake done"), "%s", logged);
+	cr_assert_not_null(strstr(logged, "[1] C: AUTH PLAIN [initial response hidden]\n"));
+	cr_assert_not_null(strstr(logged, "accepted, 20 octets via DATA from <pat@example.com> to "
+					  "<kim@example.com>, subject \"x\""),
+			   "%s", logged);
+	cr_assert_null(strstr(logged, "secret"), "the password reached the log");
+	cr_assert_null(strstr(logged, "AHBhdABzZWNyZXQ="), "the AUTH payload reached the log");
 	server_free(srv);
 }
 
