@@ -77,7 +77,7 @@ MEANING = {
     "X.7.9": "The authentication mechanism is too weak for this server or account.",
     "X.7.10": "The server requires encryption (TLS) for this.",
     "X.7.11": "This authentication mechanism is only allowed over an encrypted connection.",
-    "X.7.12": "The account must change its password before it can log in this way.",
+    "X.7.12": "The account needs a password transition: log in once with PLAIN (under TLS) so the server can set up this mechanism.",
     "X.7.13": "The user's account is disabled.",
     "X.7.14": "The receiver needs a trust relationship with the sender (for example a configured connector) that does not exist.",
     "X.7.15": "The message's priority is too low for it to be accepted now.",

@@ -67,10 +67,9 @@ const struct help_basic help_basic_table[] = {
 	    "every connection, read the text: it often names a block list or a rate limit."),
 	 "RFC 5321 4.2.2, 3.8"},
 	{432, N_("A password transition is needed"),
-	 N_("The credentials are right but the account must change its password (or move to a new "
-	    "mechanism) before it can log in this way."),
-	 N_("Log in once through the provider's normal interface and change the password, then try "
-	    "again."),
+	 N_("The server cannot use this mechanism for the account yet: it first needs the password "
+	    "once in plain form (AUTH PLAIN under TLS) to set up the mechanism's credentials."),
+	 N_("Authenticate once with PLAIN over TLS; after that the mechanism you chose will work."),
 	 "RFC 4954 6"},
 	{450, N_("Mailbox unavailable (temporary)"),
 	 N_("The mailbox cannot take mail right now: busy, locked, or a temporary policy such as "
@@ -281,8 +280,8 @@ const struct help_ctxrow help_ctx_table[] = {
 	 N_("After the final dot: the message was NOT accepted and the server hung up (often rate "
 	    "limiting or content scanning trouble)."),
 	 N_("Send the message again later, more slowly."), ANY},
-	{432, C_(AUTH), ANY, ANY, N_("AUTH: the account must change its password first."), NULL,
-	 ANY},
+	{432, C_(AUTH), ANY, ANY, N_("AUTH: this mechanism needs one PLAIN login under TLS first."),
+	 NULL, ANY},
 	{450, C_(MAIL), ANY, ANY,
 	 N_("MAIL FROM: the sender cannot be accepted right now (temporary policy, rate limit, "
 	    "sender domain lookup failing)."),
@@ -381,9 +380,12 @@ const struct help_ctxrow help_ctx_table[] = {
 	 N_("AUTH: you are already authenticated, or a transaction is in progress, or the server "
 	    "wants STARTTLS first."),
 	 NULL, ANY},
-	{503, C_(GREETING), ANY, ANY,
-	 N_("After a 554 greeting the server answers 503 to everything but QUIT."),
-	 N_("Send QUIT: there is no service on this connection."), ANY},
+	{503, C_(UNKNOWN), ANY, ANY,
+	 N_("Any command out of order. After a 554 greeting the server answers 503 to everything "
+	    "but QUIT."),
+	 N_("Check the order of the session; after a 554 greeting, send QUIT: there is no service "
+	    "on this connection."),
+	 ANY},
 	{504, C_(AUTH), ANY, ANY, N_("AUTH: the server does not support that mechanism (5.5.4)."),
 	 N_("Choose a mechanism from the AUTH line of the EHLO reply."), ANY},
 	{504, C_(EHLO), ANY, ANY, N_("EHLO: a parameter of the command is not supported."), NULL,

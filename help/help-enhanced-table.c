@@ -195,8 +195,9 @@ const struct help_enhrow help_enh_table[] = {
 	 N_("This authentication mechanism is only allowed over an encrypted connection."),
 	 "524, 538", "RFC 4954"},
 	{7, 12, N_("A password transition is needed"),
-	 N_("The account must change its password before it can log in this way."), "422, 432",
-	 "RFC 4954"},
+	 N_("The account needs a password transition: log in once with PLAIN (under TLS) so the "
+	    "server can set up this mechanism."),
+	 "422, 432", "RFC 4954"},
 	{7, 13, N_("User Account Disabled"), N_("The user's account is disabled."), "525",
 	 "RFC 5248"},
 	{7, 14, N_("Trust relationship required"),

@@ -251,9 +251,9 @@ const struct help_pattern help_pattern_table[] = {
 	 "size (exceeds|limit)|exceeds.*(size|maximum)|(message|mail) (is )?too (large|big)", 0,
 	 NULL, N_("Message too big"), N_("The message is larger than the server accepts."),
 	 N_("Compare with the SIZE value in the EHLO reply; send big files as links.")},
-	{"pipelining-violation", NULL, "pipelining",
-	 "improper command pipelining|pipelining (not allowed|violation)", 0, NULL,
-	 N_("Command pipelining not allowed here"),
+	{"pipelining-violation", NULL, "pipelin",
+	 "improper command pipelining|pipelining (not allowed|violation)|allowed to pipeline", 0,
+	 NULL, N_("Command pipelining not allowed here"),
 	 N_("The client sent commands before the server's reply, where the server does not allow "
 	    "it (before the greeting, without PIPELINING, or right after STARTTLS)."),
 	 N_("Wait for each reply before sending the next command, unless PIPELINING is "

@@ -617,6 +617,9 @@ static const struct {
 	{"552 5.3.4 Message size exceeds fixed maximum message size", "size-limit"},
 	{"554 5.5.0 Error: improper command pipelining after EHLO from unknown[192.0.2.44]",
 	 "pipelining-violation"},
+	{"454 4.5.0 SMTP protocol violation, no commands allowed to pipeline after STARTTLS, see "
+	 "RFC 3207 x3sm4 - gsmtp",
+	 "pipelining-violation"},
 	{"554 5.7.1 Message rejected: virus found (Eicar-Signature)", "virus"},
 	{"550 5.7.1 Message rejected as spam by Content Filtering.", "spam-content"},
 	{"554 5.7.1 Spam message rejected; score 12.3 > 5.0", "spam-content"},
