@@ -606,8 +606,9 @@ explain_main(int argc, char **argv)
 		explain_usage(stderr);
 		return EHLO_EXIT_USAGE;
 	}
+	/* Any NO_COLOR, even empty, turns colour off. */
 	const char *nc = getenv("NO_COLOR");
-	o.color = !o.json && isatty(STDOUT_FILENO) && (nc == NULL || nc[0] == '\0');
+	o.color = !o.json && isatty(STDOUT_FILENO) && nc == NULL;
 	if (o.transcript != NULL) {
 		if (o.nargs > 0) {
 			fprintf(stderr, "ehlo explain: %s\n",

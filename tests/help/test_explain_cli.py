@@ -164,6 +164,10 @@ out = run_pty(["explain", "550"])
 check("\x1b[" in out, "colours on a terminal")
 out = run_pty(["explain", "550"], NO_COLOR="1")
 check("\x1b" not in out and "What it means" in out, "NO_COLOR on a terminal: no escapes")
+out = run_pty(["explain", "550"], NO_COLOR="")
+check("\x1b" not in out and "What it means" in out, "NO_COLOR set but empty: no escapes")
+out = run_pty(["explain", "--format", "json", "550"])
+check("\x1b" not in out and json.loads(out)["explanations"], "JSON on a terminal: no escapes")
 
 # Server text goes through the sanitizer.
 r = run(["explain", "550 5.7.1 \x1b]0;owned\x07\x1b[2Jrejected"])
