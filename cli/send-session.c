@@ -750,15 +750,20 @@ send_auth(struct send_session *s)
 	return rc;
 }
 
-/* An address without the brackets the user may have typed. */
+/*
+ * The envelope address in what the user typed: "a@b", "<a@b>" or "Name <a@b>" (the
+ * part in angle brackets; the whole text still goes into the To: or From: header).
+ */
 static void
 send_address(const char *addr, char *out, size_t cap)
 {
+	const char *open = strrchr(addr, '<');
+	const char *close = open != NULL ? strchr(open, '>') : NULL;
 	size_t n = strlen(addr);
 
-	if (n >= 2 && addr[0] == '<' && addr[n - 1] == '>') {
-		addr++;
-		n -= 2;
+	if (open != NULL && close != NULL) {
+		addr = open + 1;
+		n = (size_t)(close - addr);
 	}
 	if (n >= cap)
 		n = cap - 1;
@@ -1237,7 +1242,7 @@ send_prepare_message(struct send_session *s)
 		struct message_fields f;
 
 		memset(&f, 0, sizeof(f));
-		f.from = o->from;
+		f.from = o->header_from != NULL ? o->header_from : o->from;
 		for (size_t i = 0; i < o->nto && i < MESSAGE_TO_MAX; i++)
 			f.to[f.nto++] = o->to[i];
 		f.subject = o->subject;

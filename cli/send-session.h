@@ -51,6 +51,7 @@ struct send_options {
 	char host[SEND_HOST_MAX];
 	char port[SEND_PORT_MAX];
 	const char *from;
+	const char *header_from; /* From: of a built message when from is "" (null sender) */
 	const char *to[SEND_TO_MAX];
 	size_t nto;
 	bool starttls;

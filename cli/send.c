@@ -717,6 +717,8 @@ send_main(int argc, char **argv)
 		return rc;
 	if (o.from == NULL)
 		o.from = send_default_from(from_buf, sizeof(from_buf));
+	else if (o.from[0] == '\0' || strcmp(o.from, "<>") == 0)
+		o.header_from = send_default_from(from_buf, sizeof(from_buf));
 	if (o.ehlo_name == NULL)
 		o.ehlo_name = send_default_ehlo(ehlo_buf, sizeof(ehlo_buf));
 	if (o.auth && o.quit_after != SEND_STEP_CONNECT && o.quit_after != SEND_STEP_BANNER &&

@@ -52,6 +52,19 @@ def case_plain(h):
     check(not env["tls"], "no TLS was asked for", env)
 
 
+def case_addresses(h):
+    """"Name <addr>" puts addr in the envelope and the whole in To:; --from "" is MAIL FROM:<>."""
+    port = h.aiosmtpd()
+    r = h.run("--server", "127.0.0.1:%d" % port, "--from", "", "--to",
+              "Bob Example <bob@example.test>, <carol@example.test>", "--timeout", "10")
+    r.expect(0, "MAIL FROM:<>")
+    data, env = h.inbox()
+    check(env["mail_from"] == "<>", "null sender", env)
+    check(env["rcpt_tos"] == ["bob@example.test", "carol@example.test"], "envelope", env)
+    check(b"Bob Example <bob@example.test>" in data, "the name stays in To:", data)
+    check(b"\r\nFrom: @" not in data and b"\r\nFrom: \r\n" not in data, "a real From:", data)
+
+
 def case_localhost(h):
     port = h.aiosmtpd()
     r = h.run("--server", "localhost:%d" % port, "--from", FROM, "--to", TO, "--timeout", "10")
