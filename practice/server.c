@@ -852,7 +852,8 @@ server_conn_progress(struct server_conn *c, bool readable)
 		}
 		readable = true;
 	}
-	if (readable)
+	/* OpenSSL may have stopped a read for want of a writable socket: retry on any event. */
+	if (readable || c->tls == SERVER_TLS_ACTIVE)
 		server_conn_read(c);
 	for (int round = 0; round < 64 && !c->failed; round++) {
 		size_t used = 0;
@@ -926,7 +927,7 @@ server_conn_progress(struct server_conn *c, bool readable)
 		server_conn_close(c, "closed");
 		return;
 	}
-	if (c->eof && !smtpd_paused(c->sd)) {
+	if (c->eof && !smtpd_paused(c->sd) && pending == 0) {
 		server_conn_close(c, "the client closed the connection");
 		return;
 	}
@@ -1115,7 +1116,13 @@ server_run(struct server *srv)
 			} else {
 				struct server_conn *c = p;
 				uint32_t e = evs[i].events;
-				server_conn_progress(c, (e & (EPOLLIN | EPOLLHUP | EPOLLERR)) != 0);
+				/* Both directions gone and nothing left to read: level-triggered
+				 * epoll would report it again and again (a held reply waits). */
+				if ((e & EPOLLHUP) && c->eof)
+					server_conn_close(c, "connection lost");
+				else
+					server_conn_progress(
+						c, (e & (EPOLLIN | EPOLLHUP | EPOLLERR)) != 0);
 			}
 		}
 		server_timers(srv, server_now_ms());
