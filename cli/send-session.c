@@ -54,16 +54,14 @@ struct send_session {
 	bool can_quit; /* the session is sane enough for a polite QUIT */
 	bool quitting; /* failures while quitting do not change the outcome */
 	bool probing;  /* looking for a last reply: failures are not news */
-	int exit_code;
-	char why[SEND_WHY_MAX]; /* the first failure, in words */
+	int exit_code; /* the first failure's; its sentence went to stderr at once */
 	/* The message. */
 	int body_fd; /* -1: the message is built in memory */
 	char *built;
 	size_t built_len;
 	bool size_known;
 	unsigned long long size;
-	bool eightbit; /* 8-bit bytes seen in the pre-check */
-	bool prescanned;
+	bool eightbit;	      /* 8-bit bytes seen in the pre-check */
 	bool utf8_envelope;   /* 8-bit bytes in an address */
 	size_t accepted;      /* recipients the server took */
 	int rcpt_reject_code; /* the first RCPT refusal */
@@ -117,17 +115,17 @@ send_fail(struct send_session *s, int code, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	/* Never 0 here: callers must see that nothing came, whatever the outcome so far. */
 	if (s->probing)
-		return s->exit_code;
+		return code;
 	if (s->quitting) {
 		transcript_addf(s->tr, TRANSCRIPT_INFO, "after the session: %s", msg);
 		send_echo(s);
-		return s->exit_code;
+		return code;
 	}
 	if (s->exit_code != 0)
 		return s->exit_code;
 	s->exit_code = code;
-	snprintf(s->why, sizeof(s->why), "%s", msg);
 	if (code == EHLO_EXIT_PROTOCOL || code == EHLO_EXIT_CONNECT || code == EHLO_EXIT_INTERNAL)
 		s->can_quit = false;
 	send_echo(s);
@@ -1226,7 +1224,6 @@ send_prescan(struct send_session *s)
 	free(buf);
 	if (lseek(s->body_fd, 0, SEEK_SET) != 0)
 		return -1;
-	s->prescanned = true;
 	return 0;
 }
 

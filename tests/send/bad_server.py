@@ -100,6 +100,9 @@ def serve(conn, args):
         if verb not in replies:
             conn.send(b"502 5.5.2 Command not recognized\r\n")
             continue
+        if verb == args.hang_after:
+            while True:  # no reply, no close: only the client's timeout ends this
+                signal.pause()
         if replies[verb] is None:
             chunk = b"x" * 65536
             conn.send(b"250 ")
@@ -140,6 +143,7 @@ def main():
                     help="CMD=TEXT or CMD#N=TEXT (its Nth time), TEXT with \\r\\n escapes; DOT is the final dot")
     ap.add_argument("--huge-reply", help="answer CMD with a 1 MB line")
     ap.add_argument("--close-after", help="close after replying to CMD")
+    ap.add_argument("--hang-after", help="on CMD, neither reply nor close")
     ap.add_argument("--drop-in-data", type=int, help="close after N bytes of DATA")
     ap.add_argument("--silent", action="store_true", help="never say anything")
     ap.add_argument("--stall-in-data", action="store_true", help="after 354, read nothing more")

@@ -156,6 +156,22 @@ def case_closing_421(h):
     check(b"QUIT" not in client_said(log), "no QUIT after 421", client_said(log))
 
 
+def case_quit_unanswered(h):
+    """Delivered, then QUIT gets no answer: still exit 0, after the QUIT timeout."""
+    port, _ = h.bad_server("--hang-after", "QUIT")
+    start = time.monotonic()
+    r = send(h, port, "--timeout", "2", timeout=20)
+    r.expect(0, "after the session", "QUIT")
+    check(time.monotonic() - start < 10, "gave up on QUIT after about 2 s")
+
+
+def case_quit_closed(h):
+    """Delivered, then the server hangs up instead of answering QUIT: still exit 0."""
+    port, _ = h.bad_server("--reply", "QUIT=")
+    r = send(h, port, "--timeout", "5")
+    r.expect(0, "no reply to QUIT")
+
+
 def case_starttls_refused(h):
     port, _ = h.bad_server("--reply", "EHLO=250-bad.test\\r\\n250 STARTTLS\\r\\n")
     r = send(h, port, "--tls", "--timeout", "5")
