@@ -970,6 +970,28 @@ smtpd_cmd_bdat(struct smtpd *s, const char *arg, size_t len)
 	smtpd_set_state(s, SMTPD_STATE_BDAT);
 }
 
+/* flaky: now and then answer 421 or drop the line; true when it did. */
+static bool
+smtpd_flaky(struct smtpd *s)
+{
+	if (s->cfg->scenario != SCENARIO_FLAKY)
+		return false;
+	unsigned long long r = smtpd_random(s) % 100;
+	if (r < 7) {
+		smtpd_logf(s, SMTPD_LOG_NOTE, "flaky: answering 421 and closing here");
+		smtpd_replyf(s, "421 4.4.2 %s Error: timeout exceeded", s->cfg->hostname);
+		smtpd_set_state(s, SMTPD_STATE_CLOSED);
+		return true;
+	}
+	if (r < 12) {
+		smtpd_logf(s, SMTPD_LOG_NOTE, "flaky: dropping the connection without a reply");
+		s->dropped = true;
+		smtpd_set_state(s, SMTPD_STATE_CLOSED);
+		return true;
+	}
+	return false;
+}
+
 /* The message's Subject header for the summary line (" subject: ..."), or "". */
 static void
 smtpd_subject(const struct smtpd *s, char *out, size_t cap)
@@ -1031,6 +1053,13 @@ smtpd_message_end(struct smtpd *s, bool bdat)
 		smtpd_reply(s, "452 4.3.1 Insufficient system storage");
 		smtpd_logf(s, SMTPD_LOG_SUMMARY, "message deferred (server memory budget full) %s",
 			   who);
+	} else if (smtpd_flaky(s)) {
+		smtpd_logf(s, SMTPD_LOG_SUMMARY,
+			   "message NOT accepted: the connection failed at the final dot (flaky "
+			   "scenario) %s",
+			   who);
+		smtpd_reset_transaction(s);
+		return;
 	} else if (s->cfg->scenario == SCENARIO_TEMPFAIL) {
 		smtpd_reply(s, "451 4.3.0 Error: queue file write error");
 		smtpd_logf(s, SMTPD_LOG_SUMMARY,
@@ -1201,28 +1230,6 @@ smtpd_cmd_help(struct smtpd *s, const char *arg, size_t len)
 		       "STARTTLS AUTH");
 	smtpd_replyf(s, "214-2.0.0 %s", next);
 	smtpd_reply(s, "214 2.0.0 HELP command shows how to write one command");
-}
-
-/* flaky: now and then answer 421 or drop the line; true when it did. */
-static bool
-smtpd_flaky(struct smtpd *s)
-{
-	if (s->cfg->scenario != SCENARIO_FLAKY)
-		return false;
-	unsigned long long r = smtpd_random(s) % 100;
-	if (r < 7) {
-		smtpd_logf(s, SMTPD_LOG_NOTE, "flaky: answering 421 and closing here");
-		smtpd_replyf(s, "421 4.4.2 %s Error: timeout exceeded", s->cfg->hostname);
-		smtpd_set_state(s, SMTPD_STATE_CLOSED);
-		return true;
-	}
-	if (r < 12) {
-		smtpd_logf(s, SMTPD_LOG_NOTE, "flaky: dropping the connection without a reply");
-		s->dropped = true;
-		smtpd_set_state(s, SMTPD_STATE_CLOSED);
-		return true;
-	}
-	return false;
 }
 
 /* Log the client's line, with AUTH payloads replaced. */

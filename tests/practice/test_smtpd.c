@@ -628,3 +628,31 @@ Test(session, timeout_says_421)
 	cr_assert_str_eq(smtpd_state_name(smtpd_state(s)), "closed");
 	smtpd_free(s);
 }
+
+Test(scenario, flaky_can_fail_at_the_final_dot_and_keeps_nothing)
+{
+	int lost_at_dot = 0;
+	for (unsigned long id = 1; id <= 300; id++) {
+		setup_cfg(SCENARIO_FLAKY);
+		struct smtpd *s = smtpd_new(&cfg, &hooks, id, "127.0.0.1");
+		smtpd_greet(s);
+		take(s);
+		feed(s, "EHLO c\r\nMAIL FROM:<a@b.c>\r\nRCPT TO:<x@example.com>\r\nDATA\r\n");
+		const char *out = take(s);
+		if (smtpd_closing(s) || strstr(out, "354 ") == NULL) {
+			smtpd_free(s);
+			continue;
+		}
+		feed(s, "hello\r\n.\r\n");
+		out = take(s);
+		if (smtpd_closing(s)) {
+			lost_at_dot++;
+			cr_assert_eq(got.count, 0, "a message was kept although the dot failed");
+			cr_assert(out[0] == '\0' || strncmp(out, "421 4.4.2 ", 10) == 0, "%s", out);
+		} else {
+			cr_assert_eq(got.count, 1);
+		}
+		smtpd_free(s);
+	}
+	cr_assert_gt(lost_at_dot, 0);
+}
