@@ -968,19 +968,19 @@ send_body(struct send_session *s)
 			rc = send_write_failed(s, st, "the end of the message");
 	}
 	if (rc == 0) {
-		char err[256];
+		char err[256], fixed[96] = "";
 
-		if (proto_data_sent(s->p, enc.out_bytes, err, sizeof(err)) != 0) {
+		if (enc.fixed_cr + enc.fixed_lf + enc.dropped_nul > 0)
+			snprintf(fixed, sizeof(fixed),
+				 "; made CRLF: %llu bare CR, %llu bare LF; "
+				 "dropped %llu NUL",
+				 enc.fixed_cr, enc.fixed_lf, enc.dropped_nul);
+		transcript_addf(s->tr, TRANSCRIPT_INFO,
+				"message: %llu bytes, %llu lines, %llu dots stuffed%s",
+				enc.in_bytes, enc.lines, enc.stuffed, fixed);
+		if (proto_data_sent(s->p, enc.out_bytes, err, sizeof(err)) != 0)
 			rc = send_fail(s, EHLO_EXIT_INTERNAL, "after the message: %s", err);
-		} else {
-			transcript_addf(
-				s->tr, TRANSCRIPT_INFO,
-				"message: %llu bytes read, %llu on the wire, %llu lines, "
-				"%llu dots stuffed, %llu bare CR and %llu bare LF made CRLF",
-				enc.in_bytes, enc.out_bytes, enc.lines, enc.stuffed, enc.fixed_cr,
-				enc.fixed_lf);
-			send_echo(s);
-		}
+		send_echo(s);
 	}
 	if (s->body_fd >= 0) {
 		lint_finish(lint);

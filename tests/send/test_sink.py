@@ -114,9 +114,9 @@ def case_large(h):
     digest, size, dots = big_message(path, 20 * 1024 * 1024)
     r = h.run("--server", "127.0.0.1:%d" % port, "--from", "a@example.test", "--to",
               "b@example.test", "--body", path, "--timeout", "20", timeout=120)
-    r.expect(0, "message sent")
+    r.expect(0, "message sent: ")
     check("SIZE=" not in r.out, "no SIZE= when the server does not advertise SIZE", r)
-    check("%d bytes read" % size in r.out, "says how much it read", r)
+    check("message: %d bytes" % size in r.out, "says how much it read", r)
     check("%d dots stuffed" % dots in r.out, "says how many dots it stuffed", r)
     dumps = wait_dumps(h, 1)
     check(len(dumps) == 1, "smtp-sink got the message")
