@@ -88,8 +88,11 @@ class Server:
     def __enter__(self):
         return self
 
-    def __exit__(self, *exc):
-        self.stop()
+    def __exit__(self, exc_type, *exc):
+        rc = self.stop()
+        if exc_type is None and rc != 0:
+            raise Fail("ehlo serve exited with status %d after SIGTERM:\n%s"
+                       % (rc, "\n".join(self.lines[-20:])))
 
 
 class Raw:
