@@ -32,9 +32,11 @@
 #include "transcript.h"
 #include "transport.h"
 
-#define SEND_IN_CAP (64 * 1024)	       /* one read from the server */
-#define SEND_CHUNK (256 * 1024)	       /* one read of the message */
-#define SEND_PRESCAN_MAX (64ULL << 20) /* scan a --body file for 8-bit bytes up to this size */
+#define SEND_IN_CAP (64 * 1024) /* one read from the server */
+#define SEND_CHUNK (256 * 1024) /* one read of the message */
+/* A --body file is scanned for 8-bit bytes first up to this size: past it, reading it twice
+ * costs more than BODY=8BITMIME is worth (servers take 8-bit data without it). */
+#define SEND_PRESCAN_MAX (16ULL << 20)
 #define SEND_WHY_MAX 1536
 #define SEND_REPLY_TEXT_MAX 600
 #define SEND_LINT_LINES_SHOWN 5

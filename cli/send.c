@@ -78,7 +78,7 @@ static const char *const send_help[] = {
 	"                            advertises PIPELINING (RFC 2920)",
 	"  MAIL gets SIZE=n when the server advertises SIZE and the size is known, and",
 	"  BODY=8BITMIME with 8BITMIME and 8-bit bytes in the message (a --body file is",
-	"  checked first only when it is a regular file of at most 64 MiB).",
+	"  checked first only when it is a regular file of at most 16 MiB).",
 	"",
 	"TLS (verified by default: system trust store, host name or IP address):",
 	"      --tls                 STARTTLS; stop (exit 4) if it is not offered",
