@@ -499,6 +499,15 @@ server_nonblock(int fd)
 	return fcntl(fd, F_SETFD, FD_CLOEXEC);
 }
 
+/* The same for a socket fresh from accept(), whose file status flags are known to be 0. */
+static int
+server_nonblock_accepted(int fd)
+{
+	if (fcntl(fd, F_SETFL, O_NONBLOCK) < 0)
+		return -1;
+	return fcntl(fd, F_SETFD, FD_CLOEXEC);
+}
+
 /* Raise the soft descriptor limit to the hard one, so 1000+ connections fit. */
 static void
 server_raise_nofile(struct server *srv)
@@ -657,7 +666,7 @@ server_conn_close(struct server_conn *c, const char *why)
 	server_note(srv, c->id, "%s; %lu message%s accepted in this session", why,
 		    smtpd_messages(c->sd), smtpd_messages(c->sd) == 1 ? "" : "s");
 	server_conn_set_wake(c, 0);
-	epoll_ctl(srv->ep, EPOLL_CTL_DEL, c->fd, NULL);
+	/* close() takes the socket out of the epoll set: it is never duplicated. */
 	if (c->ssl != NULL) {
 		if (c->tls == SERVER_TLS_ACTIVE)
 			SSL_shutdown(c->ssl);
@@ -949,7 +958,7 @@ server_accept(struct server *srv)
 				server_note(srv, 0, "out of file descriptors: a connection waits");
 			return;
 		}
-		if (server_nonblock(fd) < 0) {
+		if (server_nonblock_accepted(fd) < 0) {
 			close(fd);
 			continue;
 		}
