@@ -309,6 +309,17 @@ send_password_file(const char *path, char *buf)
 	return 0;
 }
 
+static struct termios send_tty_saved;
+
+/* Ctrl-C at the prompt: give the terminal its echo back, then die of the signal. */
+static void
+send_tty_restore(int sig)
+{
+	tcsetattr(STDIN_FILENO, TCSAFLUSH, &send_tty_saved);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
 /* Ask for the password on the terminal with echo off. */
 static int
 send_password_prompt(const char *user, char *buf)
@@ -322,15 +333,23 @@ send_password_prompt(const char *user, char *buf)
 			strerror(errno));
 		return EHLO_EXIT_USAGE;
 	}
+	send_tty_saved = old;
+	signal(SIGINT, send_tty_restore);
+	signal(SIGTERM, send_tty_restore);
+	signal(SIGHUP, send_tty_restore);
 	quiet = old;
 	quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
 	quiet.c_lflag |= ICANON;
-	fprintf(stderr, "Password for %s: ", user);
-	fflush(stderr);
+	/* Echo goes off before the prompt shows, so nothing typed after it can be echoed. */
 	if (tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet) != 0) {
-		fprintf(stderr, "\nehlo send: cannot turn echo off: %s\n", strerror(errno));
+		fprintf(stderr, "ehlo send: cannot turn echo off: %s\n", strerror(errno));
+		signal(SIGINT, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
+		signal(SIGHUP, SIG_DFL);
 		return EHLO_EXIT_USAGE;
 	}
+	fprintf(stderr, "Password for %s: ", user);
+	fflush(stderr);
 	while (len < SEND_PASSWORD_MAX - 1) {
 		char c;
 		ssize_t n = read(STDIN_FILENO, &c, 1);
@@ -344,6 +363,9 @@ send_password_prompt(const char *user, char *buf)
 	}
 	buf[len] = '\0';
 	tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGHUP, SIG_DFL);
 	fputc('\n', stderr);
 	send_chomp(buf, &len);
 	if (len == 0) {

@@ -216,7 +216,6 @@ def case_auth_prompt(h):
             if select.select([master], [], [], 0.5)[0]:
                 seen += os.read(master, 1024)
         check(b"Password for alice" in seen, "a prompt was shown", seen)
-        time.sleep(0.2)  # the prompt comes before echo is off; give it a moment
         os.write(master, PASSWORD.encode() + b"\n")
         while p.poll() is None and time.monotonic() < deadline:
             if select.select([master], [], [], 0.5)[0]:
@@ -234,6 +233,38 @@ def case_auth_prompt(h):
     check(PASSWORD.encode() not in seen, "the password was not echoed", seen)
     _, env = h.inbox()
     check(env["authenticated"], "authenticated", env)
+
+
+def case_auth_prompt_interrupted(h):
+    """Ctrl-C at the password prompt gives the terminal its echo back."""
+    import pty
+    import select
+    import signal
+    import subprocess
+    import termios
+    master, slave = pty.openpty()
+    from smtptest import free_port
+    p = subprocess.Popen([h.ehlo, "send", "--server", "127.0.0.1:%d" % free_port(), "--to", TO,
+                          "--auth", "PLAIN", "--auth-user", USER], stdin=slave, stdout=slave,
+                         stderr=slave, close_fds=True)
+    seen = b""
+    try:
+        deadline = time.monotonic() + 20
+        while b"Password for" not in seen and time.monotonic() < deadline:
+            if select.select([master], [], [], 0.5)[0]:
+                seen += os.read(master, 1024)
+        check(b"Password for" in seen, "a prompt was shown", seen)
+        check(not termios.tcgetattr(slave)[3] & termios.ECHO, "echo is off at the prompt")
+        p.send_signal(signal.SIGINT)
+        code = p.wait(timeout=10)
+        check(code == -signal.SIGINT, "ended by the signal, got %s" % code)
+        check(termios.tcgetattr(slave)[3] & termios.ECHO, "echo is back on after Ctrl-C")
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+        os.close(master)
+        os.close(slave)
 
 
 def case_auth_loopback_plaintext(h):
