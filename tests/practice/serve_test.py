@@ -74,6 +74,15 @@ class Server:
             time.sleep(0.05)
         return False
 
+    def wait_count(self, text, n, timeout=15):
+        """Wait until text shows up n times; returns the count seen last."""
+        end = time.time() + timeout
+        while True:
+            seen = self.log().count(text)
+            if seen >= n or time.time() >= end:
+                return seen
+            time.sleep(0.05)
+
     def stop(self):
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
@@ -170,8 +179,7 @@ def case_swaks():
         check("250 2.0.0 Ok: queued as" in r.stdout, r.stdout)
         r = swaks(s.port, "--pipeline", "--to", "a@example.com,b@example.com")
         check(r.returncode == 0, "swaks --pipeline failed: " + r.stdout)
-        check(s.wait_log("== message"), s.log())
-        check(s.log().count("accepted, ") == 2, s.log())
+        check(s.wait_count("accepted, ", 2) == 2, s.log())
         check("[1] C: EHLO" in s.log() and "[1] S: 250-PIPELINING" in s.log(), s.log())
         r = swaks(s.port, "--to", "bad address@@example.com")
         check(r.returncode != 0 and "501 5.1.3" in r.stdout, r.stdout)
@@ -232,7 +240,7 @@ def case_smtplib():
                 raise Fail("non-ASCII sender without SMTPUTF8 accepted")
             except (smtplib.SMTPSenderRefused, smtplib.SMTPNotSupportedError, UnicodeEncodeError):
                 pass
-        check(s.wait_log("accepted, ") and s.log().count("accepted, ") == 3, s.log())
+        check(s.wait_count("accepted, ", 3) == 3, s.log())
 
 
 def case_curl():
@@ -268,9 +276,7 @@ def case_smtp_source():
         r = run(["/usr/sbin/smtp-source", "-s", "20", "-m", "2000", "-l", "1000",
                  "127.0.0.1:%d" % s.port], timeout=120)
         check(r.returncode == 0, "smtp-source: " + r.stdout + r.stderr)
-        check(s.wait_log("message", 5), s.log())
-        time.sleep(0.2)
-        n = s.log().count("accepted, ")
+        n = s.wait_count("accepted, ", 2000)
         check(n == 2000, "%d of 2000 messages accepted" % n)
         check("C: " not in s.log(), "--quiet printed session lines")
 
@@ -507,7 +513,7 @@ def case_flaky():
 
 
 def case_limits():
-    with Server("--idle-timeout", "1", "--user", "pat:pw") as s:
+    with Server("--idle-timeout", "2", "--user", "pat:pw") as s:
         c = Raw(s.port)
         code, text = c.cmd("A" * 600)
         check(code == "500" and "5.5.6" in text, text)
@@ -534,7 +540,7 @@ def case_limits():
         t0 = time.time()
         code, text = c.reply()
         check(code == "421" and "4.4.2" in text and "timeout" in text, text)
-        check(time.time() - t0 < 5, "idle timeout took too long")
+        check(time.time() - t0 < 8, "idle timeout took too long")
         check("\x1b" not in s.log(), "raw escape reached the log")
         check("^[[2J" in s.log(), "garbage not shown sanitized")
 
@@ -564,9 +570,7 @@ def case_idle_1000():
             check(sock.recv(512).startswith(b"250 "), "idle connection lost")
         for sock in idle:
             sock.close()
-        check(s.wait_log("accepted", 5), s.log())
-        time.sleep(0.2)
-        n = s.log().count("accepted, ")
+        n = s.wait_count("accepted, ", 501)
         check(n == 501, "%d messages" % n)
 
 
