@@ -172,6 +172,17 @@ def case_quit_closed(h):
     r.expect(0, "no reply to QUIT")
 
 
+def case_pipelined_no_rcpt(h):
+    """Pipelined: every RCPT refused yet DATA got 354; only a lone dot goes (RFC 2920 3.1)."""
+    port, log = h.bad_server("--reply", "RCPT=550 5.1.1 no such user\\r\\n")
+    r = send(h, port, "--pipeline", "--subject", "must not be sent", "--timeout", "5")
+    r.expect(7, "no recipient accepted", "550")
+    time.sleep(0.2)
+    said = client_said(log)
+    check(b"DATA\r\n.\r\n" in said and b"must not be sent" not in said,
+          "a lone dot, no message", said)
+
+
 def case_starttls_refused(h):
     port, _ = h.bad_server("--reply", "EHLO=250-bad.test\\r\\n250 STARTTLS\\r\\n")
     r = send(h, port, "--tls", "--timeout", "5")
