@@ -47,6 +47,8 @@ serve_usage(FILE *f)
 	      "  --maildir DIR          also write each accepted message to DIR/new (a Maildir)\n"
 	      "  --tls-cert FILE        certificate chain (PEM) instead of the self-signed one\n"
 	      "  --tls-key FILE         its private key (PEM)\n"
+	      "  --cert-out FILE        write the certificate (PEM) to FILE, for clients to\n"
+	      "                         trust it (ehlo send --cafile FILE, curl --cacert FILE)\n"
 	      "  --tls-on-connect       TLS from the first byte (port 465 style), no STARTTLS\n"
 	      "  --size-limit BYTES     the SIZE advertised and enforced (default 10240000;\n"
 	      "                         10240 under size-limit)\n"
@@ -175,6 +177,23 @@ serve_banner(struct server *srv, const struct server_options *o)
 	fflush(stdout);
 }
 
+/* Write the server's certificate to path, for clients to trust. */
+static int
+serve_write_cert(struct server *srv, const char *path)
+{
+	FILE *f = fopen(path, "w");
+	if (f == NULL) {
+		fprintf(stderr, "ehlo serve: cannot write %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	int ok = fputs(server_cert_pem(srv), f) >= 0;
+	if (fclose(f) != 0 || !ok) {
+		fprintf(stderr, "ehlo serve: cannot write %s\n", path);
+		return -1;
+	}
+	return 0;
+}
+
 /* Take the value of an option given as "--opt VALUE" or "--opt=VALUE". */
 static const char *
 serve_value(int argc, char **argv, int *i, const char *name)
@@ -202,6 +221,7 @@ serve_main(int argc, char **argv)
 	server_options_init(&o);
 	o.log = stdout;
 	const char *v;
+	const char *cert_out = NULL;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		long long num;
@@ -246,6 +266,8 @@ serve_main(int argc, char **argv)
 			o.tls_cert = v;
 		} else if ((v = serve_value(argc, argv, &i, "--tls-key")) != NULL) {
 			o.tls_key = v;
+		} else if ((v = serve_value(argc, argv, &i, "--cert-out")) != NULL) {
+			cert_out = v;
 		} else if ((v = serve_value(argc, argv, &i, "--lang")) != NULL) {
 			/* The server speaks SMTP's English; accepted for every command alike. */
 		} else if ((v = serve_value(argc, argv, &i, "--size-limit")) != NULL) {
@@ -301,7 +323,14 @@ serve_main(int argc, char **argv)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	if (cert_out != NULL && serve_write_cert(srv, cert_out) < 0) {
+		server_free(srv);
+		return EHLO_EXIT_INTERNAL;
+	}
 	serve_banner(srv, &o);
+	if (cert_out != NULL)
+		printf("ehlo serve: certificate written to %s\n", cert_out);
+	fflush(stdout);
 	int rc = server_run(srv);
 	struct server_stats st;
 	server_get_stats(srv, &st);

@@ -665,6 +665,15 @@ def case_cli():
         check(s.wait_log("demo account: user student, password practice"), s.log())
         check(s.stop() == 0, "exit status after SIGTERM")
         check("stopped after" in s.log(), s.log())
+    with tempfile.TemporaryDirectory() as d:
+        pem = os.path.join(d, "practice.pem")
+        with Server("--cert-out", pem) as s:
+            check(s.wait_log("certificate written to " + pem), s.log())
+            # The generated certificate verifies for localhost and for 127.0.0.1.
+            for host in ("localhost", "127.0.0.1"):
+                with smtplib.SMTP(host, s.port, timeout=10) as m:
+                    m.starttls(context=ssl.create_default_context(cafile=pem))
+                    m.login("student", "practice")
     with Server("--user", "ann:pw", "--scenario", "flaky", "--seed", "3") as s:
         check(s.wait_log("accounts: ann (passwords as given)"), s.log())
         check(s.wait_log("flaky seed 3"), s.log())
