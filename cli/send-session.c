@@ -212,6 +212,9 @@ send_proto_error(struct send_session *s, const struct proto_event *ev, const cha
 				 what);
 	}
 	case PROTO_ERR_CLOSED:
+		/* proto's sentence already names the command left without a reply. */
+		if (strncmp(err, "the server closed", 17) == 0)
+			return send_fail(s, EHLO_EXIT_PROTOCOL, "%s", err);
 		return send_fail(s, EHLO_EXIT_PROTOCOL,
 				 "the server closed the connection while ehlo waited for %s (%s)",
 				 waiting_for, err);
