@@ -14,6 +14,8 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <openssl/rand.h>
+#include <openssl/sha.h>
 
 #include "smtpd.h"
 
@@ -26,10 +28,13 @@
 
 enum smtpd_auth_step {
 	SMTPD_AUTH_NONE,
-	SMTPD_AUTH_PLAIN,      /* 334 sent, waiting for the PLAIN response */
-	SMTPD_AUTH_LOGIN_USER, /* 334 Username: */
-	SMTPD_AUTH_LOGIN_PASS, /* 334 Password: */
-	SMTPD_AUTH_CRAM,       /* 334 challenge */
+	SMTPD_AUTH_PLAIN,	/* 334 sent, waiting for the PLAIN response */
+	SMTPD_AUTH_LOGIN_USER,	/* 334 Username: */
+	SMTPD_AUTH_LOGIN_PASS,	/* 334 Password: */
+	SMTPD_AUTH_CRAM,	/* 334 challenge */
+	SMTPD_AUTH_SCRAM_FIRST, /* SCRAM-SHA-256: waiting for client-first */
+	SMTPD_AUTH_SCRAM_FINAL, /* server-first sent, waiting for client-final */
+	SMTPD_AUTH_SCRAM_DONE,	/* server-final (v=) sent, waiting for the empty line */
 };
 
 struct smtpd {
@@ -53,6 +58,11 @@ struct smtpd {
 	enum smtpd_auth_step auth_step;
 	char login_user[256];
 	char cram_challenge[128];
+	const struct smtpd_account *scram_account;
+	unsigned char scram_salted[32]; /* SaltedPassword */
+	char scram_nonce[160];		/* client nonce + server nonce */
+	char scram_gs2[64];		/* base64 of the GS2 header, for c= */
+	char scram_auth[1024];		/* AuthMessage, built up step by step */
 
 	char from[PARSE_ADDR_MAX + 1];
 	char *rcpts[SMTPD_RCPT_MAX];
@@ -297,6 +307,9 @@ smtpd_auth_wipe(struct smtpd *s)
 {
 	OPENSSL_cleanse(s->login_user, sizeof s->login_user);
 	OPENSSL_cleanse(s->cram_challenge, sizeof s->cram_challenge);
+	OPENSSL_cleanse(s->scram_salted, sizeof s->scram_salted);
+	OPENSSL_cleanse(s->scram_auth, sizeof s->scram_auth);
+	s->scram_account = NULL;
 	OPENSSL_cleanse(s->line, sizeof s->line);
 	s->auth_step = SMTPD_AUTH_NONE;
 }
@@ -496,6 +509,140 @@ smtpd_auth_cram(struct smtpd *s, const unsigned char *dec, size_t len)
 	smtpd_auth_done(s, ok ? a : NULL);
 }
 
+/* Find "key=" as an attribute of a SCRAM message; its value and length, or NULL. */
+static const char *
+smtpd_scram_attr(const char *msg, size_t len, char key, size_t *vlen)
+{
+	size_t i = 0;
+	while (i + 1 < len) {
+		size_t end = i;
+		while (end < len && msg[end] != ',')
+			end++;
+		if (msg[i] == key && msg[i + 1] == '=') {
+			*vlen = end - i - 2;
+			return msg + i + 2;
+		}
+		i = end + 1;
+	}
+	return NULL;
+}
+
+/* Fill buf with n random bytes (OpenSSL; the session's generator if that fails). */
+static void
+smtpd_random_bytes(struct smtpd *s, unsigned char *buf, size_t n)
+{
+	if (RAND_bytes(buf, (int)n) == 1)
+		return;
+	for (size_t i = 0; i < n; i++)
+		buf[i] = (unsigned char)smtpd_random(s);
+}
+
+/* SCRAM-SHA-256 client-first (RFC 5802 5.1, RFC 7677): answer with server-first. */
+static void
+smtpd_scram_first(struct smtpd *s, const unsigned char *dec, size_t len)
+{
+	const char *m = (const char *)dec;
+	/* GS2 header: "n,," or "y,," (no channel binding, no authzid here). */
+	if (len < 3 || (m[0] != 'n' && m[0] != 'y') || m[1] != ',' || m[2] != ',') {
+		smtpd_auth_done(s, NULL);
+		return;
+	}
+	const char *bare = m + 3;
+	size_t blen = len - 3;
+	size_t ulen, nlen;
+	const char *user = smtpd_scram_attr(bare, blen, 'n', &ulen);
+	const char *cnonce = smtpd_scram_attr(bare, blen, 'r', &nlen);
+	const struct smtpd_account *a = user ? smtpd_account_find(s, user, ulen) : NULL;
+	if (a == NULL || cnonce == NULL || nlen == 0 || nlen > 100 || bare[0] != 'n' ||
+	    blen + 200 > sizeof s->scram_auth || memchr(m, '\0', len) != NULL) {
+		smtpd_auth_done(s, NULL);
+		return;
+	}
+	unsigned char rnd[18], salt[16];
+	smtpd_random_bytes(s, rnd, sizeof rnd);
+	smtpd_random_bytes(s, salt, sizeof salt);
+	char rnd64[32], salt64[32];
+	smtpd_b64_encode(rnd, sizeof rnd, rnd64);
+	smtpd_b64_encode(salt, sizeof salt, salt64);
+	snprintf(s->scram_nonce, sizeof s->scram_nonce, "%.*s%s", (int)nlen, cnonce, rnd64);
+	smtpd_b64_encode((const unsigned char *)m, 3, s->scram_gs2);
+	if (PKCS5_PBKDF2_HMAC(a->password, (int)strlen(a->password), salt, sizeof salt, 4096,
+			      EVP_sha256(), sizeof s->scram_salted, s->scram_salted) != 1) {
+		smtpd_auth_done(s, NULL);
+		return;
+	}
+	char server_first[256];
+	snprintf(server_first, sizeof server_first, "r=%s,s=%s,i=4096", s->scram_nonce, salt64);
+	snprintf(s->scram_auth, sizeof s->scram_auth, "%.*s,%s", (int)blen, bare, server_first);
+	s->scram_account = a;
+	s->auth_step = SMTPD_AUTH_SCRAM_FINAL;
+	char b64[sizeof server_first * 4 / 3 + 8];
+	smtpd_b64_encode((const unsigned char *)server_first, strlen(server_first), b64);
+	smtpd_replyf(s, "334 %s", b64);
+}
+
+/* SCRAM-SHA-256 client-final: check the proof, answer with the server signature. */
+static void
+smtpd_scram_final(struct smtpd *s, const unsigned char *dec, size_t len)
+{
+	const char *m = (const char *)dec;
+	size_t clen, rlen, plen;
+	const char *c = smtpd_scram_attr(m, len, 'c', &clen);
+	const char *r = smtpd_scram_attr(m, len, 'r', &rlen);
+	const char *p = smtpd_scram_attr(m, len, 'p', &plen);
+	unsigned char proof[64];
+	size_t prooflen = 0;
+	if (c == NULL || r == NULL || p == NULL || p < m + 3 || p[-3] != ',' ||
+	    p + plen != m + len || clen != strlen(s->scram_gs2) ||
+	    memcmp(c, s->scram_gs2, clen) != 0 || rlen != strlen(s->scram_nonce) ||
+	    memcmp(r, s->scram_nonce, rlen) != 0 || plen > 48 ||
+	    smtpd_b64_decode(p, plen, proof, &prooflen) < 0 || prooflen != 32) {
+		smtpd_auth_done(s, NULL);
+		return;
+	}
+	size_t without_proof = (size_t)(p - 3 - m);
+	size_t alen = strlen(s->scram_auth);
+	if (alen + 1 + without_proof + 1 > sizeof s->scram_auth) {
+		smtpd_auth_done(s, NULL);
+		return;
+	}
+	s->scram_auth[alen] = ',';
+	memcpy(s->scram_auth + alen + 1, m, without_proof);
+	alen += 1 + without_proof;
+	s->scram_auth[alen] = '\0';
+	unsigned char client_key[32], stored_key[32], client_sig[32], server_key[32];
+	unsigned char server_sig[32];
+	unsigned int n = 0;
+	HMAC(EVP_sha256(), s->scram_salted, 32, (const unsigned char *)"Client Key", 10, client_key,
+	     &n);
+	SHA256(client_key, 32, stored_key);
+	HMAC(EVP_sha256(), stored_key, 32, (const unsigned char *)s->scram_auth, alen, client_sig,
+	     &n);
+	/* The proof is ClientKey XOR ClientSignature: undo it and hash what comes out. */
+	unsigned char candidate[32], candidate_stored[32];
+	for (int i = 0; i < 32; i++)
+		candidate[i] = proof[i] ^ client_sig[i];
+	SHA256(candidate, 32, candidate_stored);
+	bool ok = CRYPTO_memcmp(candidate_stored, stored_key, 32) == 0;
+	HMAC(EVP_sha256(), s->scram_salted, 32, (const unsigned char *)"Server Key", 10, server_key,
+	     &n);
+	HMAC(EVP_sha256(), server_key, 32, (const unsigned char *)s->scram_auth, alen, server_sig,
+	     &n);
+	OPENSSL_cleanse(client_key, sizeof client_key);
+	OPENSSL_cleanse(candidate, sizeof candidate);
+	OPENSSL_cleanse(server_key, sizeof server_key);
+	if (!ok) {
+		smtpd_auth_done(s, NULL);
+		return;
+	}
+	char v[64], final[80], b64[128];
+	smtpd_b64_encode(server_sig, 32, v);
+	snprintf(final, sizeof final, "v=%s", v);
+	smtpd_b64_encode((const unsigned char *) final, strlen(final), b64);
+	s->auth_step = SMTPD_AUTH_SCRAM_DONE;
+	smtpd_replyf(s, "334 %s", b64);
+}
+
 /* One base64 line of the AUTH exchange (the initial response or an answer to 334). */
 static void
 smtpd_auth_input(struct smtpd *s, const char *line, size_t len)
@@ -535,6 +682,16 @@ smtpd_auth_input(struct smtpd *s, const char *line, size_t len)
 	}
 	case SMTPD_AUTH_CRAM:
 		smtpd_auth_cram(s, dec, declen);
+		break;
+	case SMTPD_AUTH_SCRAM_FIRST:
+		smtpd_scram_first(s, dec, declen);
+		break;
+	case SMTPD_AUTH_SCRAM_FINAL:
+		smtpd_scram_final(s, dec, declen);
+		break;
+	case SMTPD_AUTH_SCRAM_DONE:
+		/* The client has checked our signature and sends an empty line. */
+		smtpd_auth_done(s, declen == 0 ? s->scram_account : NULL);
 		break;
 	case SMTPD_AUTH_NONE:
 		smtpd_auth_done(s, NULL);
@@ -612,6 +769,13 @@ smtpd_cmd_auth(struct smtpd *s, const char *arg, size_t len)
 		smtpd_b64_encode((const unsigned char *)s->cram_challenge,
 				 strlen(s->cram_challenge), b64);
 		smtpd_replyf(s, "334 %s", b64);
+	} else if (mlen == 13 && strncasecmp(arg, "SCRAM-SHA-256", 13) == 0) {
+		s->auth_step = SMTPD_AUTH_SCRAM_FIRST;
+		smtpd_set_state(s, SMTPD_STATE_AUTH);
+		if (ir == NULL)
+			smtpd_reply(s, "334 ");
+		else
+			smtpd_auth_input(s, ir, irlen);
 	} else {
 		smtpd_error(s, "504 5.5.4 Unrecognized authentication type");
 	}
@@ -627,7 +791,7 @@ smtpd_ehlo_reply(struct smtpd *s)
 	if (s->cfg->tls_available && !s->tls)
 		smtpd_reply(s, "250-STARTTLS");
 	if (s->cfg->scenario != SCENARIO_SUBMISSION || s->tls)
-		smtpd_reply(s, "250-AUTH PLAIN LOGIN CRAM-MD5");
+		smtpd_reply(s, "250-AUTH PLAIN LOGIN CRAM-MD5 SCRAM-SHA-256");
 	smtpd_reply(s, "250-ENHANCEDSTATUSCODES");
 	smtpd_reply(s, "250-8BITMIME");
 	smtpd_reply(s, "250-SMTPUTF8");
@@ -1189,7 +1353,8 @@ smtpd_cmd_help(struct smtpd *s, const char *arg, size_t len)
 		{"VRFY", "VRFY name: this server answers 252 (it will not tell)"},
 		{"QUIT", "QUIT: end the session"},
 		{"STARTTLS", "STARTTLS, then a TLS handshake, then EHLO again"},
-		{"AUTH", "AUTH PLAIN base64(\\0user\\0password), AUTH LOGIN, or AUTH CRAM-MD5"},
+		{"AUTH",
+		 "AUTH PLAIN base64(\\0user\\0password), or LOGIN, CRAM-MD5, SCRAM-SHA-256"},
 		{"HELP", "HELP [command]"},
 	};
 	if (len > 0) {
@@ -1213,7 +1378,8 @@ smtpd_cmd_help(struct smtpd *s, const char *arg, size_t len)
 		if (sub && !s->tls)
 			next = "Next: STARTTLS (this server wants TLS before AUTH and MAIL)";
 		else if (sub && !s->authed)
-			next = "Next: AUTH PLAIN, AUTH LOGIN or AUTH CRAM-MD5 with your account";
+			next = "Next: AUTH PLAIN (or LOGIN, CRAM-MD5, SCRAM-SHA-256) with your "
+			       "account";
 		else
 			next = "Next: MAIL FROM:<you@example.com> starts a message";
 		break;

@@ -10,6 +10,7 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include "sasl.h"
 #include "smtpd.h"
 
 static const struct smtpd_account accounts[] = {
@@ -147,7 +148,8 @@ Test(session, ehlo_lists_the_extensions)
 	struct smtpd *s = start(SCENARIO_DEFAULT);
 	expect(s, "EHLO client.example\r\n",
 	       "250-test.example\r\n250-PIPELINING\r\n250-SIZE 10240000\r\n250-STARTTLS\r\n"
-	       "250-AUTH PLAIN LOGIN CRAM-MD5\r\n250-ENHANCEDSTATUSCODES\r\n250-8BITMIME\r\n"
+	       "250-AUTH PLAIN LOGIN CRAM-MD5 "
+	       "SCRAM-SHA-256\r\n250-ENHANCEDSTATUSCODES\r\n250-8BITMIME\r\n"
 	       "250-SMTPUTF8\r\n250 CHUNKING\r\n");
 	expect(s, "HELO client.example\r\n", "250 test.example\r\n");
 	expect(s, "EHLO\r\n", "501 5.5.4 Syntax: EHLO hostname\r\n");
@@ -161,7 +163,8 @@ Test(session, pipelined_transaction_replies_in_order_and_delivers_exactly)
 	       "EHLO c\r\nMAIL FROM:<a@b.example> BODY=8BITMIME\r\nRCPT TO:<x@example.com>\r\n"
 	       "RCPT TO:<y@example.com>\r\nDATA\r\n",
 	       "250-test.example\r\n250-PIPELINING\r\n250-SIZE 10240000\r\n250-STARTTLS\r\n"
-	       "250-AUTH PLAIN LOGIN CRAM-MD5\r\n250-ENHANCEDSTATUSCODES\r\n250-8BITMIME\r\n"
+	       "250-AUTH PLAIN LOGIN CRAM-MD5 "
+	       "SCRAM-SHA-256\r\n250-ENHANCEDSTATUSCODES\r\n250-8BITMIME\r\n"
 	       "250-SMTPUTF8\r\n250 CHUNKING\r\n250 2.1.0 Ok\r\n250 2.1.5 Ok\r\n250 2.1.5 Ok\r\n"
 	       "354 End data with <CR><LF>.<CR><LF>\r\n");
 	cr_assert_eq(smtpd_state(s), SMTPD_STATE_DATA);
@@ -412,7 +415,7 @@ Test(scenario, submission_wants_tls_then_auth)
 	take(s);
 	smtpd_tls_started(s);
 	feed(s, "EHLO c\r\n");
-	cr_assert_not_null(strstr(take(s), "250-AUTH PLAIN LOGIN CRAM-MD5"));
+	cr_assert_not_null(strstr(take(s), "250-AUTH PLAIN LOGIN CRAM-MD5 SCRAM-SHA-256"));
 	expect(s, "MAIL FROM:<a@b.c>\r\n", "530 5.7.0 Authentication required\r\n");
 	expect(s, "AUTH PLAIN AHN0dWRlbnQAcHJhY3RpY2U=\r\n",
 	       "235 2.7.0 Authentication successful\r\n");
@@ -655,4 +658,61 @@ Test(scenario, flaky_can_fail_at_the_final_dot_and_keeps_nothing)
 		smtpd_free(s);
 	}
 	cr_assert_gt(lost_at_dot, 0);
+}
+
+/* Run a SCRAM-SHA-256 exchange with the session library's client; the final reply. */
+static const char *
+scram_exchange(struct smtpd *s, const char *user, const char *password, bool *server_verified)
+{
+	struct sasl *c = sasl_new(SASL_SCRAM_SHA_256, user, password, NULL);
+	cr_assert_not_null(c);
+	char *ir = NULL;
+	cr_assert_eq(sasl_initial(c, &ir), 0);
+	cr_assert_not_null(ir);
+	char line[2048];
+	snprintf(line, sizeof line, "AUTH SCRAM-SHA-256 %s\r\n", ir);
+	free(ir);
+	feed(s, line);
+	const char *out = take(s);
+	while (strncmp(out, "334 ", 4) == 0) {
+		char chal[1024];
+		snprintf(chal, sizeof chal, "%.*s", (int)(strlen(out) - 6), out + 4);
+		char *resp = NULL, err[SASL_ERROR_MAX];
+		if (sasl_step(c, chal, strlen(chal), &resp, err, sizeof err) < 0) {
+			feed(s, "*\r\n");
+			out = take(s);
+			break;
+		}
+		snprintf(line, sizeof line, "%s\r\n", resp);
+		free(resp);
+		feed(s, line);
+		out = take(s);
+	}
+	*server_verified = sasl_server_verified(c);
+	sasl_free(c);
+	return out;
+}
+
+Test(session, auth_scram_sha_256_against_the_session_client)
+{
+	struct smtpd *s = start(SCENARIO_DEFAULT);
+	feed(s, "EHLO c\r\n");
+	take(s);
+	bool verified = false;
+	cr_assert_str_eq(scram_exchange(s, "tim", "tanstaaftanstaaf", &verified),
+			 "235 2.7.0 Authentication successful\r\n");
+	cr_assert(verified, "the client did not verify the server signature");
+	smtpd_free(s);
+
+	s = start(SCENARIO_DEFAULT);
+	feed(s, "EHLO c\r\n");
+	take(s);
+	cr_assert_str_eq(scram_exchange(s, "tim", "wrong", &verified),
+			 "535 5.7.8 Error: authentication failed: authentication failure\r\n");
+	cr_assert_not(verified);
+	expect(s, "AUTH SCRAM-SHA-256\r\n", "334 \r\n");
+	/* Channel binding (p=) is not offered: refused. */
+	expect(s, "cD10bHMtdW5pcXVlLCxuPXRpbSxyPWFiYw==\r\n",
+	       "535 5.7.8 Error: authentication failed: authentication failure\r\n");
+	smtpd_free(s);
 }
