@@ -58,6 +58,7 @@ serve_usage(FILE *f)
 	      "  --max-connections N    connections at once (default 1000); more get 421\n"
 	      "  --idle-timeout SECS    close idle sessions with 421 4.4.2 (default 300)\n"
 	      "  --quiet                one summary line per message instead of the sessions\n"
+	      "  --show-messages        also print each accepted message (200 lines at most)\n"
 	      "  --help                 this text\n"
 	      "\n"
 	      "Limits: command lines 512 octets (500 5.5.6 beyond), 100 recipients per message,\n"
@@ -236,6 +237,8 @@ serve_main(int argc, char **argv)
 			return EHLO_EXIT_OK;
 		} else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
 			o.quiet = true;
+		} else if (strcmp(a, "--show-messages") == 0) {
+			o.show_messages = true;
 		} else if (strcmp(a, "--tls-on-connect") == 0) {
 			o.tls_on_connect = true;
 		} else if ((v = serve_value(argc, argv, &i, "--listen")) != NULL) {

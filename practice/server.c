@@ -248,6 +248,36 @@ server_greylist_hook(void *ctx, const char *key, size_t len)
 	return (long)((srv->greylist_ms - elapsed + 999) / 1000);
 }
 
+/* Print a message line by line, sanitized, marked "M:" and capped. */
+static void
+server_show_message(struct server *srv, unsigned long id, const char *body, size_t len)
+{
+	if (!server_logging(srv))
+		return;
+	size_t i = 0;
+	int lines = 0;
+	while (i < len && lines < 200) {
+		const char *end = memchr(body + i, '\n', len - i);
+		size_t n = end ? (size_t)(end - (body + i)) : len - i;
+		size_t shown = n > 0 && body[i + n - 1] == '\r' ? n - 1 : n;
+		if (shown > 998)
+			shown = 998;
+		char buf[SANITIZE_BOUND(998)];
+		sanitize(body + i, shown, buf, sizeof buf);
+		char line[SANITIZE_BOUND(998) + 32];
+		snprintf(line, sizeof line, "[%lu] M: %s", id, buf);
+		server_emit(srv, line);
+		lines++;
+		i += n + (end ? 1 : 0);
+	}
+	if (i < len) {
+		char line[96];
+		snprintf(line, sizeof line, "[%lu] M: ... (%zu more octets not shown)", id,
+			 len - i);
+		server_emit(srv, line);
+	}
+}
+
 /* The deliver hook: a Maildir file if asked, a copy in memory, a queue id. */
 static int
 server_deliver_hook(void *ctx, const struct smtpd_envelope *env, const char *body, size_t len,
@@ -267,6 +297,8 @@ server_deliver_hook(void *ctx, const struct smtpd_envelope *env, const char *bod
 		}
 		server_note(srv, env->session_id, "written to %s/new/%s", srv->opt.maildir, name);
 	}
+	if (srv->opt.show_messages)
+		server_show_message(srv, env->session_id, body, len);
 	size_t keep = len < SERVER_KEEP_BODY ? len : SERVER_KEEP_BODY;
 	char *copy = malloc(keep + 1);
 	pthread_mutex_lock(&srv->lock);

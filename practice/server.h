@@ -45,6 +45,7 @@ struct server_options {
 	const char *tls_key;
 	bool tls_on_connect; /* TLS at once (port 465 style) instead of STARTTLS */
 	bool quiet;	     /* one summary line per message instead of the session */
+	bool show_messages;  /* also print each accepted message (sanitized, 200 lines at most) */
 	FILE *log;	     /* where the log goes; NULL: nowhere */
 	/* Instead of log: each line (sanitized, no newline), called on the loop's thread. */
 	void (*log_fn)(void *ctx, const char *line);

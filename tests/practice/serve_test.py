@@ -183,6 +183,12 @@ def case_swaks():
         check("[1] C: EHLO" in s.log() and "[1] S: 250-PIPELINING" in s.log(), s.log())
         r = swaks(s.port, "--to", "bad address@@example.com")
         check(r.returncode != 0 and "501 5.1.3" in r.stdout, r.stdout)
+    with Server("--show-messages", "--quiet") as s:
+        r = swaks(s.port, "--header", "Subject: shown \x1b[31mred", "--body", "line one\n.dot")
+        check(r.returncode == 0, r.stdout)
+        check(s.wait_log("M: line one"), s.log())
+        check("M: Subject: shown ^[[31mred" in s.log() and "\x1b" not in s.log(), s.log())
+        check("M: .dot" in s.log(), "dot-stuffing not undone in the shown message")
 
 
 def case_swaks_tls_auth():
