@@ -680,6 +680,15 @@ def case_cli():
                 with smtplib.SMTP(host, s.port, timeout=10) as m:
                     m.starttls(context=ssl.create_default_context(cafile=pem))
                     m.login("student", "practice")
+    with tempfile.TemporaryDirectory() as d:
+        users = os.path.join(d, "users")
+        with open(users, "w") as f:
+            f.write("# practice accounts\nkim:Xy7pass\nlee:Other9\n")
+        with Server("--user-file", users) as s:
+            check(s.wait_log("accounts: kim lee (passwords as given)"), s.log())
+            with smtplib.SMTP("127.0.0.1", s.port, timeout=10) as m:
+                m.login("lee", "Other9")
+            check("Xy7pass" not in s.log() and "Other9" not in s.log(), "password printed")
     with Server("--user", "ann:pw", "--scenario", "flaky", "--seed", "3") as s:
         check(s.wait_log("accounts: ann (passwords as given)"), s.log())
         check(s.wait_log("flaky seed 3"), s.log())
