@@ -1277,7 +1277,13 @@ smtpd_data_input(struct smtpd *s, const char *buf, size_t len)
 	size_t outlen = store ? s->body_len : 0;
 	size_t before = outlen;
 	bool done = false;
+	size_t fake_before = s->data.fake_ends;
 	size_t used = parse_data_feed(&s->data, buf, len, out, &outlen, &done);
+	if (fake_before == 0 && s->data.fake_ends > 0)
+		smtpd_logf(s, SMTPD_LOG_NOTE,
+			   "a lone dot next to a bare CR or LF: NOT the end of the data here (only "
+			   "<CR><LF>.<CR><LF> is); still reading the message. A client typing by "
+			   "hand through nc needs nc -C.");
 	s->body_total += outlen - before;
 	if (store)
 		s->body_len = outlen;

@@ -356,6 +356,7 @@ def case_smuggling():
             log = s.log()
             check("evil@attacker.example" not in log.replace("C: (", ""), "smuggled MAIL ran")
             check("lax server would take as the end of the data" in log, "no words in the log")
+            check("NOT the end of the data here" in log, "no note when the fake end was seen")
 
 
 def case_submission():
