@@ -831,7 +831,12 @@ send_rcpt_reply(struct send_session *s, size_t i)
 static int
 send_no_rcpt(struct send_session *s)
 {
-	return send_fail(s, send_code_exit(s->rcpt_reject_code), "no recipient accepted: %s",
+	int code = send_code_exit(s->rcpt_reject_code);
+
+	return send_fail(s, code, "no recipient accepted (%s): %s",
+			 code == EHLO_EXIT_TEMPFAIL   ? "a temporary failure, 4xx: try later"
+			 : code == EHLO_EXIT_PERMFAIL ? "a permanent failure, 5xx"
+						      : "an unexpected reply",
 			 s->rcpt_reject);
 }
 

@@ -77,7 +77,7 @@ def case_all_listed(h):
     here = os.path.dirname(os.path.abspath(__file__))
     with open(os.path.join(here, "meson.build")) as f:
         meson = f.read()
-    for group in ("aiosmtpd", "sink", "bad", "cli"):
+    for group in ("aiosmtpd", "sink", "bad", "serve", "cli"):
         listed = re.search(r"'%s': \[(.*?)\]" % group, meson, re.S).group(1)
         listed = set(re.findall(r"'([a-z0-9_]+)'", listed))
         with open(os.path.join(here, "test_%s.py" % group)) as f:
