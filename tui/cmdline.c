@@ -115,11 +115,9 @@ cmdline_line(char *line)
 		s->quit = true; /* Ctrl-D on an empty line */
 		return;
 	}
-	if (front_historic(&s->front, line)) {
-		hist_add(line);
-		if (s->histpath[0] != '\0')
-			hist_save(s->histpath);
-	}
+	if (front_historic(&s->front, line))
+		hist_add(line); /* written at exit: a pasted batch must not rewrite the file per
+				   line */
 	/* A line typed means: back to the present. */
 	lines_follow(s->lines);
 	s->dirty_session = true;
@@ -194,6 +192,8 @@ void
 cmdline_fini(struct screen *s)
 {
 	rl_callback_handler_remove();
+	if (s->histpath[0] != '\0')
+		hist_save(s->histpath);
 	OPENSSL_cleanse(s->secret, sizeof(s->secret));
 	s->secretlen = 0;
 	if (cmdline_null != NULL) {

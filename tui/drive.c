@@ -686,6 +686,26 @@ drive_line_is_secret(const struct drive *d, const char *line, size_t len)
 	return false;
 }
 
+/* Commands sent and not yet answered. */
+size_t
+drive_pending(const struct drive *d)
+{
+	return d->proto != NULL ? proto_pending(d->proto) : 0;
+}
+
+/* True when the core takes no more commands for now. */
+bool
+drive_full(const struct drive *d)
+{
+	size_t len = 0;
+
+	if (d->proto == NULL)
+		return false;
+	(void)proto_output(d->proto, &len);
+	return proto_pending(d->proto) >= PROTO_FIFO_CAP / 2 || len >= PROTO_OUTPUT_CAP / 2 ||
+	       d->outlen >= DRIVE_OUT_CAP / 2;
+}
+
 /* True while a body line is expected. */
 bool
 drive_in_data(const struct drive *d)

@@ -135,6 +135,12 @@ bool drive_line_is_secret(const struct drive *d, const char *line, size_t len);
 /* True while a line of the message body is expected (after 354, before "."). */
 bool drive_in_data(const struct drive *d);
 
+/* Commands sent and not yet answered (0 when not connected). */
+size_t drive_pending(const struct drive *d);
+
+/* True when the core takes no more commands for now (a pasted batch waits for replies). */
+bool drive_full(const struct drive *d);
+
 /* True while replies are awaited or a handshake is due (plain mode waits before reading on). */
 bool drive_busy(const struct drive *d);
 

@@ -112,6 +112,8 @@ loop_run(const struct loop_hooks *h, struct drive *d)
 		if (h->busy_input != NULL && h->busy_input(h->arg))
 			timeout = 0;
 		int r = poll(fds, n, timeout);
+		struct timespec busy0, busy1;
+		clock_gettime(CLOCK_MONOTONIC, &busy0);
 		loop_stats.iterations++;
 		if (r < 0 && errno != EINTR)
 			break;
@@ -138,6 +140,11 @@ loop_run(const struct loop_hooks *h, struct drive *d)
 			h->on_input(h->arg);
 		if (h->on_tick != NULL)
 			h->on_tick(h->arg);
+		clock_gettime(CLOCK_MONOTONIC, &busy1);
+		long long us = (long long)(busy1.tv_sec - busy0.tv_sec) * 1000000 +
+			       (busy1.tv_nsec - busy0.tv_nsec) / 1000;
+		if (us > 0 && (unsigned long long)us > loop_stats.max_busy_us)
+			loop_stats.max_busy_us = (unsigned long long)us;
 	}
 }
 
@@ -152,8 +159,14 @@ loop_stats_write(void)
 	FILE *f = fopen(path, "w");
 	if (f == NULL)
 		return;
-	fprintf(f, "iterations %llu\nredraws %llu\nlines %llu\nreplies %llu\nkeys %llu\n",
+	struct timespec cpu = {0, 0};
+	/* The main thread only: the in-process practice server runs in a thread of its own. */
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cpu);
+	fprintf(f,
+		"iterations %llu\nredraws %llu\nlines %llu\nreplies %llu\nkeys %llu\n"
+		"max_busy_us %llu\ncpu_ms %lld\n",
 		loop_stats.iterations, loop_stats.redraws, loop_stats.lines, loop_stats.replies,
-		loop_stats.keys);
+		loop_stats.keys, loop_stats.max_busy_us,
+		(long long)cpu.tv_sec * 1000 + cpu.tv_nsec / 1000000);
 	fclose(f);
 }

@@ -18,7 +18,8 @@ struct loop_stats {
 	unsigned long long redraws;    /* screen updates actually done (doupdate) */
 	unsigned long long lines;      /* lines added to the session */
 	unsigned long long replies;
-	unsigned long long keys; /* keys or input bytes handled */
+	unsigned long long keys;	/* keys or input bytes handled */
+	unsigned long long max_busy_us; /* longest stretch between two polls: bounds key latency */
 };
 
 extern struct loop_stats loop_stats;

@@ -164,11 +164,8 @@ plain_line(struct plain *p, const char *line)
 {
 	struct note n;
 
-	if (p->tty && front_historic(&p->front, line)) {
-		hist_add(line);
-		if (p->histpath[0] != '\0')
-			hist_save(p->histpath);
-	}
+	if (p->tty && front_historic(&p->front, line))
+		hist_add(line); /* written at exit */
 	switch (front_enter(&p->front, line)) {
 	case FRONT_QUIT:
 		p->quit = true;
@@ -447,6 +444,8 @@ plain_main(struct plain *p, struct drive *d, const char *intro)
 	h.done = plain_done;
 	plain_sync_prompt(p);
 	loop_run(&h, d);
+	if (p->tty && p->histpath[0] != '\0')
+		hist_save(p->histpath);
 	if (p->rl_on) {
 		rl_callback_handler_remove();
 		p->rl_on = false;

@@ -70,6 +70,7 @@ struct screen {
 	char histpath[1024];
 
 	unsigned long long last_status_sec;
+	bool input_capped; /* keys left unread this round (a paste): read on soon */
 };
 
 /* Mark everything for drawing. */

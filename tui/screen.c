@@ -20,6 +20,8 @@
 #include "screen-int.h"
 #include "wrap.h"
 
+#define SCREEN_KEYS_PER_ROUND 2048
+
 /* Mark everything for drawing. */
 void
 screen_touch(struct screen *s)
@@ -289,7 +291,15 @@ screen_on_input(void *arg)
 	wint_t wc;
 	int r;
 
-	while ((r = get_wch(&wc)) != ERR) {
+	s->input_capped = false;
+	for (int taken = 0;; taken++) {
+		/* A paste is read in slices, and not faster than the server answers. */
+		if (taken >= SCREEN_KEYS_PER_ROUND || drive_full(s->d)) {
+			s->input_capped = true;
+			break;
+		}
+		if ((r = get_wch(&wc)) == ERR)
+			break;
 		if (r == KEY_CODE_YES) {
 			screen_key(s, (int)wc, true, false);
 			continue;
@@ -311,6 +321,24 @@ screen_on_input(void *arg)
 		if (s->quit)
 			break;
 	}
+}
+
+/* Keys wait to be read: do not sleep in poll (unless the server must answer first). */
+static bool
+screen_busy_input(void *arg)
+{
+	struct screen *s = arg;
+
+	return s->input_capped && !drive_full(s->d);
+}
+
+/* Read the terminal only while the driver takes more lines. */
+static bool
+screen_want_input(void *arg)
+{
+	struct screen *s = arg;
+
+	return !drive_full(s->d);
 }
 
 /* Signals: a resize redraws; INT, TERM and HUP end the session. */
@@ -423,6 +451,8 @@ screen_main(struct screen *s, struct drive *d, const char *intro)
 	h.arg = s;
 	h.input_fd = 0;
 	h.on_input = screen_on_input;
+	h.want_input = screen_want_input;
+	h.busy_input = screen_busy_input;
 	h.on_signal = screen_on_signal;
 	h.timeout_ms = screen_timeout;
 	h.on_tick = screen_on_tick;
