@@ -171,6 +171,11 @@ def case_aiosmtpd(ehlo, env):
     check(b"\r\n.leading dot\r\n" in body or b"\n.leading dot\n" in body,
           "the dot survived: %r" % body)
     check(b"..leading" not in body, "the server removed the stuffing")
+    t.type("/explain 5.7.26")
+    s = t.wait("/explain (F4: back)")
+    check("5.7.26" in s, "/explain shows the code in the panel:\n" + s)
+    t.keys("F4")
+    t.wait(lambda sc: "/explain (F4: back)" not in sc)
     saved = env.path("session.txt")
     t.type("/save " + saved)
     t.wait("transcript saved")
@@ -203,7 +208,34 @@ def case_hostile(ehlo, env):
     quit_and_check(t)
 
 
+def colours_used(t):
+    """The pane with attributes: True when any foreground colour is set."""
+    raw = t.tmux("capture-pane", "-p", "-e", "-t", "t")
+    return re.search(r"\x1b\[[0-9;]*(3[0-7]|38;5;[0-9]+|9[0-7])[;m]", raw) is not None
+
+
+def case_no_color(ehlo, env):
+    """NO_COLOR: no colour at all, while the default run has colours."""
+    t = Tmux(env, [ehlo])
+    t.wait("Service ready")
+    check(colours_used(t), "the default run uses colours")
+    quit_and_check(t)
+    t.kill()
+    t = Tmux(env, ["env", "NO_COLOR=1", ehlo])
+    t.wait("Service ready")
+    t.type("EHLO me.example")
+    t.wait("What the server offers")
+    check(not colours_used(t), "NO_COLOR is honoured")
+    t.type("/clear")
+    t.wait(lambda sc: "<- 250-PIPELINING" not in sc)
+    t.type("/reconnect")
+    s = t.wait(lambda sc: "<- 220 " in sc)
+    check("greeted" in status_row(s) or "waiting" in status_row(s), status_row(s))
+    quit_and_check(t)
+
+
 CASES = {
+    "no_color": case_no_color,
     "practice_inproc": case_practice_inproc,
     "serve_unverified": case_serve_unverified,
     "serve_refuse": case_serve_refuse,

@@ -6,6 +6,7 @@ be followed by its explanation, lines wait for the reply to the one before, body
 after 354 are dot-stuffed, and secrets never reach stdout or the transcript.
 """
 import os
+import re
 import stat
 import subprocess
 import sys
@@ -88,6 +89,21 @@ def case_pipe_hostile(ehlo, env):
     check("<U+009B>" in text or "\\x9b" in text, "the C1 CSI shows as a mark")
 
 
+def case_compose(ehlo, env):
+    """/compose asks for the sender and the recipients, then sends DATA; the body follows."""
+    rc, out, err = plain(ehlo, env, [], "EHLO me.example\n/compose\na@example.org\n"
+                         "b@example.org\nc@example.org\n\nSubject: c\n\nhi\n.\n"
+                         "/explain 550\nQUIT\n")
+    text = out.decode()
+    check(rc == 0, "exit code %d" % rc)
+    no_escapes(out)
+    for want in ("-> MAIL FROM:<a@example.org>", "-> RCPT TO:<b@example.org>",
+                 "-> RCPT TO:<c@example.org>", "-> DATA", "<- 354 ", "end of data sent",
+                 "not built yet"):
+        check(want in text, "missing %r in:\n%s" % (want, text))
+    check(re.search(r"^550  \S", text, re.M) is not None, "/explain prints the code's title")
+
+
 def case_connect_refused(ehlo, env):
     """Nothing listening: exit code 3 and the reason."""
     import socket
@@ -105,6 +121,7 @@ CASES = {
     "pipe_aiosmtpd": case_pipe_aiosmtpd,
     "pipe_hostile": case_pipe_hostile,
     "connect_refused": case_connect_refused,
+    "compose": case_compose,
 }
 
 if __name__ == "__main__":
