@@ -18,6 +18,7 @@
 #include "loop.h"
 #include "plain.h"
 #include "screen.h"
+#include "server.h"
 
 /* The explorer's usage text. */
 static void
@@ -37,7 +38,7 @@ tui_usage(FILE *f)
 	      "  --ehlo NAME           the name ehlo's own EHLO uses\n"
 	      "  --lang en|es          language of the explanations\n"
 	      "  --transcript FILE     write the session as it happens (.json: JSON Lines)\n"
-	      "  --scenario NAME       practice server scenario\n"
+	      "  --scenario NAME       practice server scenario (--list-scenarios names them)\n"
 	      "  --plain               line mode (screen readers, logs, pipes)\n"
 	      "\n"
 	      "In the explorer: type SMTP as in telnet; /help lists ehlo's own commands.\n",
@@ -104,6 +105,8 @@ tui_parse(int argc, char **argv, struct tui_options *o, char *err, size_t errlen
 			o->tls_on_connect = true;
 		else if (strcmp(a, "--insecure") == 0)
 			o->insecure = true;
+		else if (strcmp(a, "--list-scenarios") == 0)
+			o->list_scenarios = true;
 		else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0)
 			o->help = true;
 		else if (strcmp(a, "practice") == 0 && target == NULL && !o->practice)
@@ -182,6 +185,11 @@ tui_main(int argc, char **argv)
 	}
 	if (o.help) {
 		tui_usage(stdout);
+		return EHLO_EXIT_OK;
+	}
+	if (o.list_scenarios) {
+		for (size_t i = 0; i < server_scenario_count(); i++)
+			printf("%-14s %s\n", server_scenario_name(i), server_scenario_summary(i));
 		return EHLO_EXIT_OK;
 	}
 	if (o.lang != NULL && help_locale_init(o.lang) != 0) {

@@ -23,6 +23,7 @@ struct tui_options {
 	const char *lang;
 	const char *transcript;
 	bool help;
+	bool list_scenarios; /* --list-scenarios: print them and leave */
 };
 
 /* Parse argv (argv[0] is "ehlo"). 0, or -1 with err filled (a usage error). */

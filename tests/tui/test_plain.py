@@ -104,6 +104,24 @@ def case_compose(ehlo, env):
     check(re.search(r"^550  \S", text, re.M) is not None, "/explain prints the code's title")
 
 
+def case_practice_scenario(ehlo, env):
+    """`ehlo practice --scenario submission`: MAIL before STARTTLS gets 530, explained."""
+    rc, out, err = plain(ehlo, env, ["practice", "--scenario", "submission"],
+                         "EHLO me.example\nMAIL FROM:<a@example.org>\nQUIT\n")
+    text = out.decode()
+    check(rc == 0, "exit code %d, %r" % (rc, err))
+    check("(scenario submission)" in text, "the scenario is named:\n" + text)
+    after = text.split("<- 530 ", 1)
+    check(len(after) == 2, "MAIL before STARTTLS is refused:\n" + text)
+    check(after[1].split("\n")[1].startswith("   = "), "and explained")
+    r = subprocess.run([ehlo, "practice", "--list-scenarios"], capture_output=True,
+                       env=env.vars(), timeout=30)
+    check(r.returncode == 0 and b"submission" in r.stdout, "--list-scenarios")
+    r = subprocess.run([ehlo, "--plain", "practice", "--scenario", "no-such"],
+                       capture_output=True, env=env.vars(), timeout=30, input=b"")
+    check(r.returncode != 0 and b"no-such" in r.stderr, "an unknown scenario is refused")
+
+
 def case_connect_refused(ehlo, env):
     """Nothing listening: exit code 3 and the reason."""
     import socket
@@ -122,6 +140,7 @@ CASES = {
     "pipe_hostile": case_pipe_hostile,
     "connect_refused": case_connect_refused,
     "compose": case_compose,
+    "practice_scenario": case_practice_scenario,
 }
 
 if __name__ == "__main__":
