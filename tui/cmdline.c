@@ -308,7 +308,14 @@ cmdline_key(struct screen *s, int ch, bool is_code)
 		return;
 	}
 	size_t n = cmdline_utf8((unsigned long)ch, buf);
+	int end_before = rl_end;
 	cmdline_feed(buf, n);
+	/* A completed "MAIL FROM:<>" template: the cursor goes between the brackets. */
+	if (ch == '\t' && rl_end > end_before && rl_end >= 3 && rl_point == rl_end &&
+	    strcmp(rl_line_buffer + rl_end - 3, ":<>") == 0) {
+		rl_point = rl_end - 1;
+		s->dirty_cmd = true;
+	}
 }
 
 /* Follow the front's prompt and hidden state. */
