@@ -14,7 +14,7 @@
  *   accepted so the user can send that QUIT and see what the server does.
  * - Commands are classified by their verb alone ("MAIL" without "FROM:" is still MAIL: the
  *   server answers it as MAIL, with 501).
- * - After 220 to STARTTLS, a feed of zero bytes returns 0; any byte is an injection error
+ * - After 220 to STARTTLS, a feed of zero bytes returns 0 (or the error when bytes came behind the 220 in its own buffer); any byte is an injection error
  *   event, after which every feed returns -1. Bytes left after the 220 in the same feed
  *   buffer are caught even when the caller starts TLS without feeding them.
  * - After proto_data_sent the state stays DATA until the reply to the final dot, but
@@ -59,6 +59,7 @@ struct proto {
 	unsigned auth_step;
 	bool injected; /* bytes came after 220 to STARTTLS, not yet reported */
 	size_t injected_len;
+	size_t injected_tail; /* of those, the bytes noted behind the 220 in its own feed */
 	char injected_seen[PROTO_INJECT_SHOW];
 	size_t injected_seenlen;
 };
@@ -781,8 +782,13 @@ proto_feed(struct proto *p, const char *buf, size_t len, size_t *used, struct pr
 		used = &dummy;
 	*used = 0;
 	if (p->injected) {
-		if (len > 0)
-			proto_note_injected(p, buf, len);
+		/* The first injected_tail bytes are those noted behind the 220: a caller
+		 * feeding the rest of its buffer again must not have them counted twice. */
+		size_t seen = len < p->injected_tail ? len : p->injected_tail;
+
+		p->injected_tail = 0;
+		if (len > seen)
+			proto_note_injected(p, buf + seen, len - seen);
 		*used = len;
 		proto_fail_injection(p, ev);
 		return 1;
@@ -809,8 +815,10 @@ proto_feed(struct proto *p, const char *buf, size_t len, size_t *used, struct pr
 	}
 	proto_on_reply(p, &r, ev);
 	/* Plaintext right behind the 220 would be read as if it came over TLS. */
-	if (p->state == PROTO_TLS_WAIT && u < len)
+	if (p->state == PROTO_TLS_WAIT && u < len) {
 		proto_note_injected(p, buf + u, len - u);
+		p->injected_tail = len - u;
+	}
 	return 1;
 }
 
