@@ -106,7 +106,7 @@ transcript_strip_eol(const char *text, size_t len)
 
 /*
  * The masked form of a secret line, into out (TRANSCRIPT_TEXT_CAP + 1 bytes). Only the
- * "AUTH MECH" prefix and the length of the rest are ever read into the new text.
+ * "AUTH MECH" prefix is ever read into the new text.
  */
 static size_t
 transcript_mask(const char *text, size_t len, char *out, size_t outcap)
@@ -138,7 +138,8 @@ transcript_mask(const char *text, size_t len, char *out, size_t outcap)
 			}
 		}
 	}
-	n = snprintf(out, outcap, "<secret: %zu bytes>", len);
+	/* Not even the length: a base64 password's length tells how long the password is. */
+	n = snprintf(out, outcap, "%s", TRANSCRIPT_SECRET_TEXT);
 	if (n < 0)
 		return 0;
 	return (size_t)n < outcap ? (size_t)n : outcap - 1;

@@ -20,7 +20,8 @@ enum transcript_dir {
 	TRANSCRIPT_DIR_COUNT
 };
 
-#define TRANSCRIPT_SECRET 0x01  /* mask the text: "<secret: N bytes>" or the part after the mechanism */
+#define TRANSCRIPT_SECRET 0x01  /* mask the text: "<secret>" or the part after the mechanism */
+#define TRANSCRIPT_SECRET_TEXT "<secret>"
 #define TRANSCRIPT_TLS 0x02     /* the line went over TLS */
 #define TRANSCRIPT_TRUNCATED 0x04 /* set by transcript_add: the text was cut at TRANSCRIPT_TEXT_CAP */
 
@@ -50,7 +51,7 @@ void transcript_set_json_sink(struct transcript *t, FILE *f);
 /*
  * Add an event. With TRANSCRIPT_SECRET the text is masked before it is stored: an
  * "AUTH MECH payload" line keeps "AUTH MECH" and masks the rest as "****"; any other secret
- * line becomes "<secret: N bytes>". A trailing CR/LF is not stored (a line end is not text).
+ * line becomes "<secret>" (not even its length is kept). A trailing CR/LF is not stored (a line end is not text).
  * Text over TRANSCRIPT_TEXT_CAP is cut and the event gets TRANSCRIPT_TRUNCATED.
  */
 void transcript_add(struct transcript *t, enum transcript_dir dir, unsigned flags, const char *text,

@@ -137,9 +137,9 @@ Test(transcript, secrets_masked_everywhere)
 	cr_assert_eq(transcript_count(t), 9);
 	cr_assert_str_eq(transcript_get(t, 0)->text, "AUTH PLAIN ****");
 	cr_assert_str_eq(transcript_get(t, 2)->text, "AUTH LOGIN");
-	cr_assert_str_eq(transcript_get(t, 4)->text, "<secret: 4 bytes>");
-	cr_assert_str_eq(transcript_get(t, 6)->text, "<secret: 24 bytes>");
-	cr_assert_str_eq(transcript_get(t, 7)->text, "<secret: 16 bytes>");
+	cr_assert_str_eq(transcript_get(t, 4)->text, "<secret>");
+	cr_assert_str_eq(transcript_get(t, 6)->text, "<secret>");
+	cr_assert_str_eq(transcript_get(t, 7)->text, "<secret>");
 	cr_assert_str_eq(transcript_get(t, 8)->text, "auth plain ****");
 	for (size_t i = 0; i < transcript_count(t); i++) {
 		const struct transcript_event *ev = transcript_get(t, i);
@@ -158,7 +158,7 @@ Test(transcript, secrets_masked_everywhere)
 	cr_assert_eq(transcript_save(t, jpath, true), 0);
 	file = slurp(tpath, &n);
 	assert_no_secret(file, n, "the saved text file");
-	cr_assert(contains(file, n, " ~> <secret: 24 bytes>\n"));
+	cr_assert(contains(file, n, " ~> <secret>\n"));
 	free(file);
 	file = slurp(jpath, &n);
 	assert_no_secret(file, n, "the saved JSON file");
