@@ -237,6 +237,20 @@ lint_feed(struct lint *l, const char *in, size_t len)
 			lint_issue(l, LINT_BARE_CR, l->line - 1);
 			pos = MSG_BOL;
 		}
+		if (pos == MSG_MID && c != '\n' && c != '\r' && c != '\0') {
+			/* Hot path: the run of ordinary bytes up to the next CR, LF or NUL. */
+			size_t j = i;
+			unsigned acc = 0;
+
+			while (j < len && in[j] != '\n' && in[j] != '\r' && in[j] != '\0')
+				acc |= (unsigned char)in[j++];
+			if (acc & 0x80)
+				flags |= LINT_F_8BIT;
+			l->linelen += j - i;
+			l->size += j - i;
+			i = j - 1;
+			continue;
+		}
 		if (c == '\n' || c == '\r') {
 			if (c == '\n')
 				flags |= LINT_F_BARELF;
