@@ -14,8 +14,8 @@
  *   accepted so the user can send that QUIT and see what the server does.
  * - Commands are classified by their verb alone ("MAIL" without "FROM:" is still MAIL: the
  *   server answers it as MAIL, with 501).
- * - After 220 to STARTTLS, a feed of zero bytes returns 0 (or the error when bytes came behind the 220 in its own buffer); any byte is an injection error
- *   event, after which every feed returns -1. Bytes left after the 220 in the same feed
+ * - After 220 to STARTTLS, a feed of zero bytes returns 0 (or the error, when bytes came
+ *   behind the 220 in its own buffer); any byte is an injection error event, after which every feed returns -1. Bytes left after the 220 in the same feed
  *   buffer are caught even when the caller starts TLS without feeding them.
  * - After proto_data_sent the state stays DATA until the reply to the final dot, but
  *   commands may be queued again (PIPELINING allows them after the dot).

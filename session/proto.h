@@ -156,7 +156,8 @@ void proto_output_consumed(struct proto *p, size_t n);
  * bytes are accepted (after an error, or once the connection is closed). After 220 to
  * STARTTLS and until proto_tls_started, any byte fed (and any byte left in the buffer
  * behind the 220) gives one PROTO_ERR_INJECTION event; the session then ends in
- * PROTO_ERROR. A feed of zero bytes meanwhile returns 0, or the error when bytes came behind the 220.
+ * PROTO_ERROR. A feed of zero bytes meanwhile returns 0, or the error when bytes came
+ * behind the 220.
  */
 int proto_feed(struct proto *p, const char *buf, size_t len, size_t *used, struct proto_event *ev);
 
