@@ -32,9 +32,10 @@ struct plain {
 	struct lines *lines; /* a short model: sanitizes and keeps reply context */
 	bool tty;	     /* stdin is a terminal: readline */
 	bool color;
-	bool rl_on;    /* readline's callback handler is installed */
-	bool hidden;   /* reading a hidden line with echo off */
-	bool rl_dirty; /* output was printed over the prompt */
+	bool rl_on;	 /* readline's callback handler is installed */
+	bool hidden;	 /* reading a hidden line with echo off */
+	bool rl_dirty;	 /* output was printed over the prompt */
+	bool in_handler; /* inside readline's line handler: the cursor is on a new line */
 	struct termios saved;
 	bool eof;
 	bool quit;
@@ -48,6 +49,8 @@ struct plain {
 };
 
 static struct plain *plain_cur; /* readline's line handler has no argument */
+
+static void plain_sync_prompt(struct plain *p);
 
 /* The colour of a line, or "" without colour. */
 static const char *
@@ -74,7 +77,7 @@ plain_color(const struct plain *p, enum drive_kind kind, const char *text)
 static void
 plain_before_output(struct plain *p)
 {
-	if (p->rl_on && !p->rl_dirty) {
+	if (p->rl_on && !p->rl_dirty && !p->in_handler) {
 		rl_clear_visible_line();
 		p->rl_dirty = true;
 	}
@@ -200,8 +203,18 @@ plain_rl_line(char *line)
 		p->quit = true;
 		return;
 	}
+	p->in_handler = true;
 	plain_line(p, line);
+	p->in_handler = false;
 	free(line);
+	if (p->quit) {
+		/* No prompt again after /quit. */
+		rl_callback_handler_remove();
+		p->rl_on = false;
+		return;
+	}
+	/* Readline shows the prompt when this returns: make it the right one now. */
+	plain_sync_prompt(p);
 }
 
 /* Install readline or a hidden read, whichever the front wants now, with its prompt. */
@@ -236,7 +249,6 @@ plain_sync_prompt(struct plain *p)
 	if (strcmp(p->prompt, prompt) != 0) {
 		snprintf(p->prompt, sizeof(p->prompt), "%s", prompt);
 		rl_set_prompt(p->prompt);
-		p->rl_dirty = true;
 	}
 	if (p->rl_dirty) {
 		rl_forced_update_display();

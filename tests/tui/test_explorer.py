@@ -243,7 +243,30 @@ def case_no_color(ehlo, env):
     quit_and_check(t)
 
 
+def case_plain_tty(ehlo, env):
+    """--plain on a terminal: a readline prompt, /auth with the password hidden (no echo),
+    the prompt changing with what ehlo asks, /quit."""
+    t = Tmux(env, [ehlo, "--plain"])
+    t.wait(prompt_is("smtp>"))
+    t.type("EHLO me.example")
+    t.wait("   > ")
+    t.type("/auth PLAIN")
+    t.wait(prompt_is("user:"))
+    t.type("student")
+    t.wait(prompt_is("password: (hidden)"))
+    t.type("practice")
+    s = t.wait("authenticated as student")
+    check("practice\n" not in s.split("(hidden)")[1], "the password was echoed:\n" + s)
+    check("smtp> user:" not in s and "user: /auth" not in s, "prompts drawn cleanly:\n" + s)
+    t.type("MAIL FROM:<a@example.org>")
+    t.wait("-> MAIL FROM:<a@example.org>")
+    quit_and_check(t)
+    hist = open(os.path.join(env.state, "ehlo", "history")).read()
+    check("MAIL FROM:<a@example.org>" in hist and "practice" not in hist, repr(hist))
+
+
 CASES = {
+    "plain_tty": case_plain_tty,
     "no_color": case_no_color,
     "practice_inproc": case_practice_inproc,
     "serve_unverified": case_serve_unverified,
