@@ -62,6 +62,7 @@ struct drive {
 
 	struct timespec since;
 	unsigned long long replies;
+	int exit_hint; /* 0, 3 or 4: see drive_exit_hint */
 };
 
 /* Tell the view about a line. */
@@ -308,6 +309,7 @@ drive_handshake(struct drive *d, bool after_starttls)
 			  "Go on only if you know why; --cafile FILE trusts a private CA.",
 			  d->servername[0] != '\0' ? d->servername : d->host);
 		d->failed_starttls = after_starttls;
+		d->exit_hint = 4;
 		drive_drop(d);
 		d->phase = DRIVE_ASKING;
 		d->asking = DRIVE_ASK_CERT;
@@ -317,6 +319,7 @@ drive_handshake(struct drive *d, bool after_starttls)
 		return -1;
 	}
 	drive_say(d, DRIVE_ERROR, "TLS handshake failed (%s): %s", transport_status_name(st), err);
+	d->exit_hint = 4;
 	drive_drop(d);
 	drive_changed(d);
 	return -1;
@@ -353,6 +356,7 @@ drive_connect(struct drive *d)
 		return -1;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &d->since);
+	d->exit_hint = 0;
 	d->phase = DRIVE_ONLINE;
 	d->replies = 0;
 	d->auto_tls = d->starttls || retry_starttls;
@@ -973,6 +977,13 @@ unsigned long long
 drive_reply_count(const struct drive *d)
 {
 	return d->replies;
+}
+
+/* The exit code the last connection attempt earned. */
+int
+drive_exit_hint(const struct drive *d)
+{
+	return d->exit_hint;
 }
 
 /* A short phrase for the session state. */

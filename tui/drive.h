@@ -171,6 +171,9 @@ const struct caps *drive_caps(const struct drive *d);
 unsigned long long drive_elapsed_ms(const struct drive *d); /* since connected, 0 when not */
 unsigned long long drive_reply_count(const struct drive *d);
 
+/* The exit code the last connection attempt earned: 0, 3 (connect) or 4 (TLS, verification). */
+int drive_exit_hint(const struct drive *d);
+
 /* A short phrase for the session state ("greeted", "in transaction", "in DATA"). */
 const char *drive_state_words(const struct drive *d);
 

@@ -468,5 +468,5 @@ plain_main(struct plain *p, struct drive *d, const char *intro)
 	front_clear(&p->front);
 	fflush(stdout);
 	loop_fini();
-	return p->exitcode;
+	return p->exitcode != 0 ? p->exitcode : drive_exit_hint(d);
 }

@@ -464,5 +464,5 @@ screen_main(struct screen *s, struct drive *d, const char *intro)
 	endwin();
 	s->started = false;
 	loop_fini();
-	return 0;
+	return drive_exit_hint(d);
 }

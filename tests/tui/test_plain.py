@@ -122,6 +122,23 @@ def case_practice_scenario(ehlo, env):
     check(r.returncode != 0 and b"no-such" in r.stderr, "an unknown scenario is refused")
 
 
+def case_verify_refused(ehlo, env):
+    """TLS on connect to a self-signed server: the failure is shown and asked about; the
+    pipe answers "n": the session stops with exit code 4. "y" goes on, marked unverified."""
+    port = env.start([ehlo, "serve", "--tls-on-connect", "--listen", "127.0.0.1:0"],
+                     marker="listening on ")
+    rc, out, err = plain(ehlo, env, ["127.0.0.1:%d" % port, "--tls-on-connect"], "n\nEHLO x\n")
+    text = out.decode()
+    check(rc == 4, "exit code %d:\n%s" % (rc, text))
+    check("failed verification" in text and "?? go on without verification" in text, text)
+    check("-> EHLO" not in text and "~> EHLO" not in text, "nothing was sent after N")
+    rc, out, err = plain(ehlo, env, ["127.0.0.1:%d" % port, "--tls-on-connect"],
+                         "y\nEHLO x\nQUIT\n")
+    text = out.decode()
+    check(rc == 0, "exit code %d:\n%s" % (rc, text))
+    check("certificate NOT verified" in text and "~> EHLO x" in text, text)
+
+
 def case_connect_refused(ehlo, env):
     """Nothing listening: exit code 3 and the reason."""
     import socket
@@ -140,6 +157,7 @@ CASES = {
     "pipe_hostile": case_pipe_hostile,
     "connect_refused": case_connect_refused,
     "compose": case_compose,
+    "verify_refused": case_verify_refused,
     "practice_scenario": case_practice_scenario,
 }
 
