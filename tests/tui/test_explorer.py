@@ -22,11 +22,11 @@ def prompt_is(p):
     return lambda sc: sc.rstrip("\n").split("\n")[-1].rstrip() == p
 
 
-def quit_and_check(t):
-    """/quit must end the explorer with exit code 0 and give the terminal back."""
+def quit_and_check(t, code=0):
+    """/quit must end the explorer with the exit code and give the terminal back."""
     t.type("/quit")
     s = t.wait("EHLO-EXIT:")
-    check("EHLO-EXIT:0" in s, "exit code after /quit: %s" % s)
+    check("EHLO-EXIT:%d" % code in s, "exit code after /quit: %s" % s)
 
 
 def case_practice_inproc(ehlo, env):
@@ -131,7 +131,7 @@ def case_serve_refuse(ehlo, env):
     t.type("")
     s = t.wait("stopped: not going on")
     check("not connected" in status_row(s), "not connected after N: %r" % status_row(s))
-    quit_and_check(t)
+    quit_and_check(t, 4)  # TLS refused
 
 
 def start_aiosmtpd(env):
