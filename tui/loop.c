@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -162,11 +163,14 @@ loop_stats_write(void)
 	struct timespec cpu = {0, 0};
 	/* The main thread only: the in-process practice server runs in a thread of its own. */
 	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cpu);
+	struct rusage ru;
+	if (getrusage(RUSAGE_SELF, &ru) != 0)
+		ru.ru_maxrss = 0;
 	fprintf(f,
 		"iterations %llu\nredraws %llu\nlines %llu\nreplies %llu\nkeys %llu\n"
-		"max_busy_us %llu\ncpu_ms %lld\n",
+		"max_busy_us %llu\ncpu_ms %lld\nmaxrss_kb %ld\n",
 		loop_stats.iterations, loop_stats.redraws, loop_stats.lines, loop_stats.replies,
 		loop_stats.keys, loop_stats.max_busy_us,
-		(long long)cpu.tv_sec * 1000 + cpu.tv_nsec / 1000000);
+		(long long)cpu.tv_sec * 1000 + cpu.tv_nsec / 1000000, (long)ru.ru_maxrss);
 	fclose(f);
 }
