@@ -763,6 +763,57 @@ drive_body_line(struct drive *d, const char *line, size_t len, char *err, size_t
 	return 0;
 }
 
+/* Stream body bytes after 354. */
+long
+drive_data_feed(struct drive *d, const char *body, size_t len)
+{
+	size_t taken = 0;
+
+	if (d->tp == NULL || !d->in_data)
+		return -1;
+	while (taken < len) {
+		size_t room = DRIVE_OUT_CAP - d->outlen;
+		if (room < MSGENC_BOUND(1) + MSGENC_FINISH_MAX)
+			break;
+		/* What fits even if every byte doubles. */
+		size_t n = (room - MSGENC_FINISH_MAX - 8) / 2;
+		if (n > len - taken)
+			n = len - taken;
+		if (n == 0)
+			break;
+		d->outlen += msgenc_feed(&d->enc, body + taken, n, d->out + d->outlen);
+		taken += n;
+	}
+	drive_writable(d);
+	return (long)taken;
+}
+
+/* Send <CRLF>.<CRLF> after a streamed body. */
+int
+drive_data_finish(struct drive *d, char *err, size_t errlen)
+{
+	if (d->tp == NULL || !d->in_data) {
+		snprintf(err, errlen, "not inside DATA");
+		return -1;
+	}
+	if (d->outlen + MSGENC_FINISH_MAX > DRIVE_OUT_CAP) {
+		snprintf(err, errlen, "the body is still being sent; try again");
+		return -1;
+	}
+	d->outlen += msgenc_finish(&d->enc, d->out + d->outlen);
+	d->in_data = false;
+	char note[128];
+	snprintf(note, sizeof(note),
+		 "message sent: %llu bytes, %llu dots added, then <CRLF>.<CRLF>", d->enc.in_bytes,
+		 d->enc.stuffed);
+	drive_say(d, DRIVE_NOTE, "%s", note);
+	if (proto_data_sent(d->proto, d->enc.in_bytes, err, errlen) != 0)
+		return -1;
+	drive_writable(d);
+	drive_changed(d);
+	return 0;
+}
+
 /* A line the user typed. */
 int
 drive_input(struct drive *d, const char *line, size_t len, char *err, size_t errlen)

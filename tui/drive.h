@@ -141,6 +141,15 @@ size_t drive_pending(const struct drive *d);
 /* True when the core takes no more commands for now (a pasted batch waits for replies). */
 bool drive_full(const struct drive *d);
 
+/*
+ * For a composer, after 354: stream a body (any line ends; normalized to CRLF and
+ * dot-stuffed by the message encoder). Returns the bytes taken, which may be fewer than len
+ * while the socket is slow (call again when drive_wants_write turns false); -1 when not in
+ * DATA. drive_data_finish sends <CRLF>.<CRLF> and waits for the reply to the end of data.
+ */
+long drive_data_feed(struct drive *d, const char *body, size_t len);
+int drive_data_finish(struct drive *d, char *err, size_t errlen);
+
 /* True while replies are awaited or a handshake is due (plain mode waits before reading on). */
 bool drive_busy(const struct drive *d);
 

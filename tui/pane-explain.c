@@ -97,7 +97,8 @@ pane_explain_draw(struct screen *s)
 		const char *hint = more ? " Shift-PgDn: more " : " Shift-PgUp: back ";
 		int hw = (int)strlen(hint);
 		if (hw < r.w) {
-			/* The hint gets a row of its own: a half-hidden sentence reads as a whole one. */
+			/* The hint gets a row of its own: a half-hidden sentence reads as a whole
+			 * one. */
 			mvhline(r.y + r.h - 1, r.x, ' ', r.w);
 			attrset(A_REVERSE);
 			mvaddstr(r.y + r.h - 1, r.x + r.w - hw, hint);

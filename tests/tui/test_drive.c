@@ -262,6 +262,40 @@ Test(drive, replies_answer_their_commands_and_data_is_stuffed)
 	drive_free(d);
 }
 
+Test(drive, a_streamed_body_is_normalized_and_stuffed)
+{
+	static const struct td_step steps[] = {
+		{NULL, "220 td\r\n"},
+		{"DATA", "354 go\r\n"},
+		{"\r\n.\r\n", "250 2.0.0 queued\r\n"},
+	};
+	struct td_server s;
+	struct td_view v;
+	struct drive_view dv;
+	char err[DRIVE_ERROR_MAX];
+	static const char body[] = "Subject: s\n\nline\n.\n..two\rbare\nend";
+
+	td_start(&s, steps, sizeof(steps) / sizeof(steps[0]));
+	struct drive *d = td_drive(&s, &v, &dv);
+	td_pump(d, &v, 1);
+	cr_assert_eq(drive_data_feed(d, "x", 1), -1, "no body before 354");
+	td_type(d, "DATA");
+	td_pump(d, &v, 2);
+	/* In two pieces: the output must not depend on where the body is cut. */
+	cr_assert_eq(drive_data_feed(d, body, 13), 13);
+	cr_assert_eq(drive_data_feed(d, body + 13, sizeof(body) - 1 - 13),
+		     (long)(sizeof(body) - 1 - 13));
+	cr_assert_eq(drive_data_finish(d, err, sizeof(err)), 0, "%s", err);
+	cr_assert(!drive_in_data(d));
+	td_pump(d, &v, 3);
+	cr_assert_eq(v.answers[2], PROTO_CMD_DATA_END);
+	td_stop(&s);
+	cr_assert(strstr(s.rx, "DATA\r\nSubject: s\r\n\r\nline\r\n..\r\n...two\r\nbare\r\n"
+			       "end\r\n.\r\n") != NULL,
+		  "wire bytes: %s", s.rx);
+	drive_free(d);
+}
+
 Test(drive, auth_typed_by_hand_is_masked)
 {
 	static const struct td_step steps[] = {
