@@ -467,6 +467,9 @@ def case_greylist():
         time.sleep(1.3)
         expect_rcpt(s.port, "b@example.com", "250", "2.1.5")
         expect_rcpt(s.port, "other@example.com", "451", "4.7.1")
+    with Server("--scenario", "greylist", "--greylist-delay", "0") as s:
+        expect_rcpt(s.port, "b@example.com", "451", "Greylisted, please try again in 0 seconds")
+        expect_rcpt(s.port, "b@example.com", "250", "2.1.5")
 
 
 def case_slow():
