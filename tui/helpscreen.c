@@ -6,6 +6,7 @@
 
 #include "keys.h"
 #include "screen-int.h"
+#include "wrap.h"
 
 /* Draw the help screen over the panes. */
 void
@@ -22,11 +23,22 @@ helpscreen_draw(struct screen *s)
 	attrset(A_NORMAL);
 	if (s->help_scroll > (int)n - 1)
 		s->help_scroll = n > 0 ? (int)n - 1 : 0;
-	for (int row = 1; row < r.h; row++) {
-		size_t i = (size_t)(s->help_scroll + row - 1);
-		if (i >= n)
-			break;
-		screen_text(r.y + row, 1, note_help_text[i], strlen(note_help_text[i]), r.w - 2);
+	/* Long entries wrap (at 80 columns some do), continuation rows indented. */
+	int row = 1;
+	for (size_t i = (size_t)s->help_scroll; i < n && row < r.h; i++) {
+		const char *t = note_help_text[i];
+		size_t len = strlen(t), off = 0;
+		int indent = 0;
+		do {
+			size_t skip;
+			size_t k = wrap_row(t + off, len - off, r.w - 2 - indent, &skip);
+			if (row >= r.h)
+				break;
+			screen_text(r.y + row, 1 + indent, t + off, k, r.w - 2 - indent);
+			row++;
+			off += k + skip;
+			indent = 18;
+		} while (off < len && r.w - 2 - indent > 10);
 	}
 }
 
