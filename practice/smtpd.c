@@ -763,8 +763,13 @@ smtpd_cmd_auth(struct smtpd *s, const char *arg, size_t len)
 		}
 		s->auth_step = SMTPD_AUTH_CRAM;
 		smtpd_set_state(s, SMTPD_STATE_AUTH);
+		unsigned char rnd[8];
+		unsigned long long r = 0;
+		smtpd_random_bytes(s, rnd, sizeof rnd);
+		for (size_t i = 0; i < sizeof rnd; i++)
+			r = r << 8 | rnd[i];
 		snprintf(s->cram_challenge, sizeof s->cram_challenge, "<%llu.%lu@%s>",
-			 smtpd_random(s) % 1000000000ULL, s->id, s->cfg->hostname);
+			 r % 10000000000ULL, s->id, s->cfg->hostname);
 		char b64[sizeof s->cram_challenge * 4 / 3 + 8];
 		smtpd_b64_encode((const unsigned char *)s->cram_challenge,
 				 strlen(s->cram_challenge), b64);
