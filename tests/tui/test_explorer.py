@@ -272,7 +272,31 @@ def case_plain_tty(ehlo, env):
     check("MAIL FROM:<a@example.org>" in hist and "practice" not in hist, repr(hist))
 
 
+def case_auth_by_hand(ehlo, env):
+    """AUTH LOGIN typed by hand: each 334 decoded in the session and the panel, the answers
+    typed hidden (asterisks) and masked in the session pane."""
+    t = Tmux(env, [ehlo])
+    t.wait("Service ready")
+    t.type("EHLO me.example")
+    t.wait("What the server offers")
+    t.type("AUTH LOGIN")
+    s = t.wait("decoded: Username:")
+    check("The server asks" in s, "the panel explains the challenge:\n" + s)
+    t.wait(prompt_is("auth (hidden)>"))
+    t.type("c3R1ZGVudA==", enter=False)
+    t.wait(prompt_is("auth (hidden)> ************"))
+    t.keys("Enter")
+    t.wait("decoded: Password:")
+    t.type("cHJhY3RpY2U=")
+    s = t.wait("<- 235 ")
+    check("c3R1ZGVudA==" not in s and "cHJhY3RpY2U=" not in s, "an answer showed:\n" + s)
+    check(s.count("-> ****") == 2, "both answers masked:\n" + s)
+    t.wait(prompt_is("smtp>"))
+    quit_and_check(t)
+
+
 CASES = {
+    "auth_by_hand": case_auth_by_hand,
     "plain_tty": case_plain_tty,
     "no_color": case_no_color,
     "practice_inproc": case_practice_inproc,
