@@ -45,6 +45,7 @@ class Env:
                     "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8", "TMPDIR": self.dir})
         env.pop("NO_COLOR", None)
         env.pop("LANGUAGE", None)
+        env.pop("TMUX", None)  # our own tmux server, even when the tests run inside tmux
         return env
 
     def path(self, name):
