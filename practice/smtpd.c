@@ -18,6 +18,7 @@
 #include <openssl/sha.h>
 
 #include "smtpd.h"
+#include "sasl.h"
 
 /* Output is capped well above SMTPD_OUT_HIGH: one reply never passes a few KiB. */
 #define SMTPD_OUT_CAP (SMTPD_OUT_HIGH + 8192)
@@ -356,56 +357,25 @@ smtpd_b64_encode(const unsigned char *in, size_t len, char *out)
 	EVP_EncodeBlock((unsigned char *)out, in, (int)len);
 }
 
-/* The value of a base64 digit, or -1. */
-static int
-smtpd_b64_value(unsigned char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
-}
-
-/* Strict base64 decode into out (room for len / 4 * 3 + 1); -1 on bad input. */
+/*
+ * Strict base64 decode into out (room for len / 4 * 3 + 1), through the session
+ * library's decoder; -1 on bad input.
+ */
 static int
 smtpd_b64_decode(const char *in, size_t len, unsigned char *out, size_t *outlen)
 {
-	if (len % 4 != 0)
+	size_t n;
+	unsigned char *dec = b64_decode(in, len, &n);
+
+	if (dec == NULL || n > len / 4 * 3) {
+		free(dec);
 		return -1;
-	size_t o = 0;
-	for (size_t i = 0; i < len; i += 4) {
-		int v[4];
-		int pad = 0;
-		for (int k = 0; k < 4; k++) {
-			unsigned char c = (unsigned char)in[i + (size_t)k];
-			if (c == '=' && i + 4 == len && k >= 2) {
-				v[k] = 0;
-				pad++;
-				continue;
-			}
-			if (pad > 0)
-				return -1;
-			v[k] = smtpd_b64_value(c);
-			if (v[k] < 0)
-				return -1;
-		}
-		unsigned long n = ((unsigned long)v[0] << 18) | ((unsigned long)v[1] << 12) |
-				  ((unsigned long)v[2] << 6) | (unsigned long)v[3];
-		out[o++] = (unsigned char)(n >> 16);
-		if (pad < 2)
-			out[o++] = (unsigned char)(n >> 8);
-		if (pad < 1)
-			out[o++] = (unsigned char)n;
 	}
-	out[o] = '\0';
-	*outlen = o;
+	memcpy(out, dec, n);
+	out[n] = '\0';
+	*outlen = n;
+	OPENSSL_cleanse(dec, n);
+	free(dec);
 	return 0;
 }
 
