@@ -190,7 +190,7 @@ note_for_reply(const struct lines_reply *r, struct note *out)
 		note_add(out, NOTE_TEXT, "\"%s\" (%s)", r->decoded,
 			 help_tr("decoded from base64; answer in base64 too"));
 	}
-	if (r->keywords != NULL && r->code == 250) {
+	if (r->keywords != NULL && r->code == 250 && out->n > 0) {
 		/* Keywords before the references, which note_explanation put last. */
 		struct note_item refs = out->items[out->n - 1];
 		bool had_refs = refs.style == NOTE_DIM;
