@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "lines.h"
+#include "note.h"
 #include "wrap.h"
 
 /* A reply struct for lines_add_reply, with one line of text. */
@@ -205,4 +206,77 @@ Test(wrap, widths_and_rows)
 	cr_assert_eq(skip, 0u);
 	n = wrap_row("abcdefghijkl", 12, 5, &skip);
 	cr_assert_eq(n, 5u, "no space: cut at the width");
+}
+
+/* True when some paragraph of the note contains s. */
+static bool
+tm_note_has(const struct note *n, const char *s)
+{
+	for (size_t i = 0; i < n->n; i++)
+		if (strstr(n->items[i].text, s) != NULL)
+			return true;
+	return false;
+}
+
+Test(note, ehlo_reply_lists_the_keywords_explained)
+{
+	struct lines *l = lines_new(0);
+	struct reply r;
+	struct reply_line ln[3];
+	struct drive_reply dr;
+	static struct note n;
+
+	lines_add(l, DRIVE_SERVER, 0, "250-mx", 6);
+	lines_add(l, DRIVE_SERVER, 0, "250-STARTTLS", 12);
+	lines_add(l, DRIVE_SERVER, 0, "250 X-\x1b[2JODD", 15);
+	memset(&r, 0, sizeof(r));
+	memset(ln, 0, sizeof(ln));
+	ln[0].text = "mx";
+	ln[0].len = 2;
+	ln[1].text = "STARTTLS";
+	ln[1].len = 8;
+	ln[2].text = "X-\x1b[2JODD";
+	ln[2].len = 10;
+	r.code = 250;
+	r.nlines = 3;
+	r.lines = ln;
+	memset(&dr, 0, sizeof(dr));
+	dr.reply = &r;
+	dr.answers = PROTO_CMD_EHLO;
+	dr.command = "EHLO me.example";
+	note_for_reply(lines_add_reply(l, &dr), &n);
+	cr_assert(tm_note_has(&n, "answers EHLO me.example"));
+	cr_assert(tm_note_has(&n, "STARTTLS: "), "the keyword is explained");
+	cr_assert(tm_note_has(&n, "X-^[[2JODD"), "an unknown keyword is shown, sanitized");
+	for (size_t i = 0; i < n.n; i++)
+		tm_assert_printable(n.items[i].text);
+	lines_free(l);
+}
+
+Test(note, challenge_and_codes)
+{
+	struct lines *l = lines_new(0);
+	struct reply r;
+	struct reply_line ln;
+	struct drive_reply dr;
+	static struct note n;
+
+	lines_add(l, DRIVE_SERVER, 0, "334 VXNlcm5hbWU6", 16);
+	tm_reply(&r, &ln, 334, "VXNlcm5hbWU6");
+	memset(&dr, 0, sizeof(dr));
+	dr.reply = &r;
+	dr.answers = PROTO_CMD_AUTH;
+	dr.command = "AUTH LOGIN";
+	dr.challenge = "User\x1bname:";
+	dr.challenge_len = 10;
+	note_for_reply(lines_add_reply(l, &dr), &n);
+	cr_assert(tm_note_has(&n, "\"User^[name:\""), "the decoded challenge, sanitized");
+	note_for_reply(NULL, &n);
+	cr_assert(tm_note_has(&n, "No reply yet"));
+	cr_assert_eq(note_for_arg("5.7.26", &n), 0);
+	cr_assert(n.n > 0);
+	cr_assert_eq(note_for_arg("550", &n), 0);
+	cr_assert(tm_note_has(&n, "550  "));
+	cr_assert_eq(note_for_arg("hello", &n), -1);
+	lines_free(l);
 }
