@@ -228,7 +228,7 @@ Test(note, ehlo_reply_lists_the_keywords_explained)
 
 	lines_add(l, DRIVE_SERVER, 0, "250-mx", 6);
 	lines_add(l, DRIVE_SERVER, 0, "250-STARTTLS", 12);
-	lines_add(l, DRIVE_SERVER, 0, "250 X-\x1b[2JODD", 15);
+	lines_add(l, DRIVE_SERVER, 0, "250 X-\x1b[2JODD", 13);
 	memset(&r, 0, sizeof(r));
 	memset(ln, 0, sizeof(ln));
 	ln[0].text = "mx";
@@ -236,7 +236,7 @@ Test(note, ehlo_reply_lists_the_keywords_explained)
 	ln[1].text = "STARTTLS";
 	ln[1].len = 8;
 	ln[2].text = "X-\x1b[2JODD";
-	ln[2].len = 10;
+	ln[2].len = 9;
 	r.code = 250;
 	r.nlines = 3;
 	r.lines = ln;
