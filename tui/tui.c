@@ -192,6 +192,12 @@ tui_main(int argc, char **argv)
 			printf("%-14s %s\n", server_scenario_name(i), server_scenario_summary(i));
 		return EHLO_EXIT_OK;
 	}
+	/* No terminal (a pipe, a script, CI): the same session as lines, not an error. */
+	if (!o.plain && (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))) {
+		fprintf(stderr, "ehlo: not a terminal, so line mode (--plain); "
+				"run ehlo in a terminal for the full-screen explorer\n");
+		o.plain = true;
+	}
 	if (o.lang != NULL && help_locale_init(o.lang) != 0) {
 		fprintf(stderr, "ehlo: no language %s (en, es)\n", o.lang);
 		return EHLO_EXIT_USAGE;
