@@ -9,6 +9,7 @@
 #include <curses.h>
 #include <stdbool.h>
 
+#include "composer.h"
 #include "drive.h"
 #include "front.h"
 #include "lines.h"
@@ -31,6 +32,39 @@ enum screen_pair {
 	SCREEN_PAIR_NEXT,
 	SCREEN_PAIR_STATUS,
 	SCREEN_PAIR_COUNT
+};
+
+/* Where the composer stands. */
+enum compose_phase {
+	COMPOSE_CLOSED,
+	COMPOSE_EDITING,
+	COMPOSE_SENDING, /* the body is being handed to the driver */
+	COMPOSE_WAITING, /* the end of data went out: the reply is awaited */
+};
+
+#define COMPOSE_RCPT_MAX 16
+#define COMPOSE_ADDR_MAX 256
+
+/* The composer screen's state (pane-compose.c). */
+struct compose {
+	enum compose_phase phase;
+	struct composer model;
+	bool wire; /* the wire view instead of the text */
+	struct lint lint;
+	unsigned long long lint_gen; /* model generation the lint was made for, +1 */
+	bool lint_caps_seen;	     /* the lint knew the server's capabilities */
+	char draft[1024];	     /* the draft file ("" when there is no place for one) */
+	unsigned long long saved_gen, edit_ms;
+	bool save_failed;
+	char *sendbuf; /* the message being handed to the driver */
+	size_t sendlen, sendoff;
+	size_t send_line; /* manual mode: the next line to send */
+	bool sent;	  /* a message went out: the reply to its end decides the draft */
+	char status[512]; /* a message on the composer's status row */
+	/* the envelope as the server accepted it, for the From and To headers */
+	char from[COMPOSE_ADDR_MAX];
+	char to[COMPOSE_RCPT_MAX][COMPOSE_ADDR_MAX];
+	size_t nto;
 };
 
 struct screen {
@@ -69,6 +103,9 @@ struct screen {
 	char message[512]; /* shown in the key line until the next key */
 	char histpath[1024];
 
+	/* the guided composer (shown instead of the panes and the command line) */
+	struct compose compose;
+
 	unsigned long long last_status_sec;
 	bool input_capped; /* keys left unread this round (a paste): read on soon */
 };
@@ -103,6 +140,16 @@ void cmdline_fini(struct screen *s);
 void cmdline_key(struct screen *s, int ch, bool is_code);
 void cmdline_sync(struct screen *s);
 void cmdline_draw(struct screen *s);
+
+/* The guided composer (pane-compose.c). */
+bool pane_compose_active(const struct screen *s);
+void pane_compose_open(struct screen *s);
+void pane_compose_draw(struct screen *s);
+void pane_compose_key(struct screen *s, int ch, bool is_code, bool lone_esc);
+void pane_compose_tick(struct screen *s);
+int pane_compose_timeout(struct screen *s);
+void pane_compose_reply(struct screen *s, const struct drive_reply *r);
+void pane_compose_fini(struct screen *s);
 
 /* Help screen (F1, /help). */
 void helpscreen_draw(struct screen *s);

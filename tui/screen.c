@@ -117,6 +117,17 @@ screen_draw(struct screen *s)
 		erase();
 		s->dirty_session = s->dirty_explain = s->dirty_status = s->dirty_cmd = true;
 	}
+	if (pane_compose_active(s) && !s->help_open) {
+		if (s->dirty_status)
+			statusbar_draw(s);
+		pane_compose_draw(s); /* last: it leaves the cursor in the text */
+		wnoutrefresh(stdscr);
+		doupdate();
+		loop_stats.redraws++;
+		s->dirty_all = s->dirty_session = s->dirty_explain = s->dirty_status =
+			s->dirty_cmd = false;
+		return;
+	}
 	if (s->help_open) {
 		if (s->dirty_session || s->dirty_explain)
 			helpscreen_draw(s);
@@ -161,6 +172,7 @@ screen_on_reply(void *arg, const struct drive_reply *r)
 
 	lines_add_reply(s->lines, r);
 	loop_stats.replies++;
+	pane_compose_reply(s, r);
 	s->dirty_session = true;
 	if (!lines_selecting(s->lines)) {
 		s->note_override = false;
@@ -245,6 +257,24 @@ screen_resize(struct screen *s)
 static void
 screen_key(struct screen *s, int ch, bool is_code, bool lone_esc)
 {
+	if (pane_compose_active(s) && !s->help_open) {
+		loop_stats.keys++;
+		if (is_code && ch == KEY_RESIZE)
+			screen_layout(s);
+		pane_compose_key(s, ch, is_code, lone_esc);
+		return;
+	}
+	if (is_code && ch == KEY_F(7) && !s->help_open) {
+		/* The composer left with Esc while the server still waits for the message. */
+		loop_stats.keys++;
+		if (drive_in_data(s->d))
+			pane_compose_open(s);
+		else
+			snprintf(s->message, sizeof(s->message),
+				 " F7 reopens the composer after 354 (DATA); /compose starts one");
+		s->dirty_cmd = true;
+		return;
+	}
 	enum keys_action a = keys_map(ch, is_code, lone_esc, s->help_open);
 
 	loop_stats.keys++;
@@ -358,10 +388,12 @@ static int
 screen_timeout(void *arg)
 {
 	struct screen *s = arg;
+	int compose = pane_compose_timeout(s);
 
 	if (!drive_connected(s->d))
-		return -1;
-	return (int)(1000 - drive_elapsed_ms(s->d) % 1000) + 5;
+		return compose;
+	int clock = (int)(1000 - drive_elapsed_ms(s->d) % 1000) + 5;
+	return compose >= 0 && compose < clock ? compose : clock;
 }
 
 /* After each wake-up: the clock, the prompt, one redraw. */
@@ -375,6 +407,7 @@ screen_on_tick(void *arg)
 		s->last_status_sec = sec;
 		s->dirty_status = true;
 	}
+	pane_compose_tick(s);
 	cmdline_sync(s);
 	screen_draw(s);
 }
@@ -459,6 +492,7 @@ screen_main(struct screen *s, struct drive *d, const char *intro)
 	h.done = screen_done;
 	screen_on_tick(s);
 	loop_run(&h, d);
+	pane_compose_fini(s);
 	cmdline_fini(s);
 	front_clear(&s->front);
 	endwin();
