@@ -5,12 +5,15 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include <openssl/crypto.h>
 
 #include "cmd.h"
+#include "composer.h"
+#include "draft.h"
 
 /* Show one of ehlo's own messages. */
 static void __attribute__((format(printf, 3, 4)))
@@ -56,8 +59,12 @@ front_prompt(const struct front *f)
 	case FRONT_PASSWORD:
 		return "password: ";
 	case FRONT_MAIL_FROM:
+		if (f->draft_from[0] != '\0')
+			return f->prompt;
 		return "MAIL FROM: ";
 	case FRONT_RCPT_TO:
+		if (f->rcpts == 0 && f->draft_to[0] != '\0')
+			return f->prompt;
 		return f->rcpts == 0 ? "RCPT TO: " : "RCPT TO (empty line: done): ";
 	case FRONT_SMTP:
 		break;
@@ -111,6 +118,56 @@ front_send(struct front *f, const char *line)
 		front_say(f, DRIVE_ERROR, "%s", err);
 }
 
+/* The address in a header value ("Alice <a@b>", "a@b,"), into out. */
+static void
+front_header_addr(const char *value, char *out, size_t cap)
+{
+	const char *lt = strchr(value, '<');
+	size_t n;
+
+	if (lt != NULL) {
+		value = lt + 1;
+		n = strcspn(value, ">");
+	} else {
+		while (*value == ' ')
+			value++;
+		n = strcspn(value, " ,");
+	}
+	if (n >= cap)
+		n = cap - 1;
+	memcpy(out, value, n);
+	out[n] = '\0';
+}
+
+/* /compose with a saved draft: say so, and take its sender and recipient as defaults. */
+static void
+front_compose_draft(struct front *f)
+{
+	char path[1024], value[256];
+	struct composer c;
+	char *text = NULL;
+	size_t len = 0;
+
+	f->draft_from[0] = f->draft_to[0] = '\0';
+	if (!f->composer || draft_path(path, sizeof(path)) != 0 ||
+	    draft_load(path, &text, &len) != 0)
+		return;
+	composer_init(&c);
+	composer_set_text(&c, text, len);
+	free(text);
+	if (composer_header(&c, "From", value, sizeof(value)))
+		front_header_addr(value, f->draft_from, sizeof(f->draft_from));
+	if (composer_header(&c, "To", value, sizeof(value)))
+		front_header_addr(value, f->draft_to, sizeof(f->draft_to));
+	if (!composer_header(&c, "Subject", value, sizeof(value)))
+		snprintf(value, sizeof(value), "(none)");
+	front_say(f, DRIVE_INFO,
+		  "your saved draft (Subject: %.120s, %zu lines) opens in the composer after "
+		  "354; F5 there starts a new message instead",
+		  value, c.nlines);
+	composer_free(&c);
+}
+
 /* /auth [MECH]: check it can start, then ask for the user. */
 static void
 front_auth_start(struct front *f, const char *arg)
@@ -160,10 +217,34 @@ front_slash(struct front *f, const char *line)
 			front_say(f, DRIVE_ERROR, "not connected (/reconnect connects again)");
 			return FRONT_OK;
 		}
+		if (drive_in_data(f->d)) {
+			front_say(f, DRIVE_ERROR,
+				  "the server waits for the message already (354)%s",
+				  f->composer ? ": F7 opens the composer" : "");
+			return FRONT_OK;
+		}
+		if (drive_state(f->d) == PROTO_CONNECTED || drive_state(f->d) == PROTO_BANNER) {
+			front_say(f, DRIVE_ERROR,
+				  "greet the server first: type EHLO and a name for your "
+				  "machine (EHLO me.example), then /compose");
+			return FRONT_OK;
+		}
+		if (drive_state(f->d) == PROTO_MAIL || drive_state(f->d) == PROTO_RCPT) {
+			front_say(f, DRIVE_INFO,
+				  "a transaction is open already: RSET ends it, so the "
+				  "new one starts clean");
+			front_send(f, "RSET");
+		}
 		front_say(f, DRIVE_INFO,
-			  "/compose: the sender, the recipients, then DATA (the guided "
-			  "message editor is not built yet: type the message after "
-			  "354, a line of only \".\" ends it)");
+			  "/compose: the sender (MAIL FROM), the recipients (RCPT TO, an empty "
+			  "line ends them), then DATA; each reply is explained as it comes.%s",
+			  f->composer ? " After 354 the composer opens."
+				      : " After 354 type the message; a line of only \".\" "
+					"ends it.");
+		front_compose_draft(f);
+		if (f->draft_from[0] != '\0')
+			snprintf(f->prompt, sizeof(f->prompt),
+				 "MAIL FROM (empty: %.200s): ", f->draft_from);
 		f->mode = FRONT_MAIL_FROM;
 		f->rcpts = 0;
 		return FRONT_OK;
@@ -222,6 +303,7 @@ front_enter(struct front *f, const char *line)
 {
 	char buf[DRIVE_LINE_MAX + 16];
 	char err[DRIVE_ERROR_MAX];
+	char dflt[256];
 
 	if (drive_phase(f->d) == DRIVE_ASKING) {
 		bool yes = line[0] == 'y' || line[0] == 'Y';
@@ -240,6 +322,14 @@ front_enter(struct front *f, const char *line)
 		OPENSSL_cleanse(f->user, sizeof(f->user));
 		return FRONT_OK;
 	case FRONT_MAIL_FROM:
+		if (line[0] == '\0' && f->draft_from[0] != '\0') {
+			snprintf(dflt, sizeof(dflt), "%s", f->draft_from);
+			line = dflt;
+		}
+		f->draft_from[0] = '\0';
+		if (f->draft_to[0] != '\0')
+			snprintf(f->prompt, sizeof(f->prompt),
+				 "RCPT TO (empty: %.200s): ", f->draft_to);
 		front_angle(line, buf, sizeof(buf) - 16);
 		{
 			char cmd[sizeof(buf) + 16];
@@ -249,6 +339,11 @@ front_enter(struct front *f, const char *line)
 		f->mode = FRONT_RCPT_TO;
 		return FRONT_OK;
 	case FRONT_RCPT_TO:
+		if (line[0] == '\0' && f->rcpts == 0 && f->draft_to[0] != '\0') {
+			snprintf(dflt, sizeof(dflt), "%s", f->draft_to);
+			line = dflt;
+		}
+		f->draft_to[0] = '\0';
 		if (line[0] == '\0') {
 			f->mode = FRONT_SMTP;
 			if (f->rcpts == 0) {

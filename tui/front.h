@@ -41,9 +41,16 @@ struct front {
 	char user[256];
 	unsigned rcpts;
 	char arg[1024]; /* the argument of FRONT_EXPLAIN / FRONT_FIND */
+	bool composer;	/* the full-screen composer opens on 354 (not --plain) */
+	/* /compose: the saved draft's sender and first recipient, taken on an empty line */
+	char draft_from[256], draft_to[256];
+	char prompt[320];
 };
 
-/* Set up a front over a driver; view receives ehlo's own messages (DRIVE_INFO/ERROR). */
+/*
+ * Set up a front over a driver; view receives ehlo's own messages (DRIVE_INFO/ERROR).
+ * Set f->composer afterwards when a composer opens on 354 (the full screen).
+ */
 void front_init(struct front *f, struct drive *d, const struct drive_view *view);
 
 /* Wipe what it holds (a user name typed for /auth). */

@@ -465,6 +465,7 @@ screen_main(struct screen *s, struct drive *d, const char *intro)
 	s->d = d;
 	screen_view(&v, s);
 	front_init(&s->front, d, &v);
+	s->front.composer = true;
 	if (loop_init() != 0) {
 		fprintf(stderr, "ehlo: cannot set up signals\n");
 		return 1;

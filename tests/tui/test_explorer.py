@@ -147,7 +147,8 @@ def start_aiosmtpd(env):
 
 def case_aiosmtpd(ehlo, env):
     """aiosmtpd: STARTTLS by hand (trusted with --cafile), /auth LOGIN, MAIL, RCPT, DATA
-    typed by hand with a line starting with "." kept intact, /save, /quit."""
+    (the composer left with Esc) typed by hand with a line starting with "." kept intact,
+    /save, /quit."""
     port, cert = start_aiosmtpd(env)
     t = Tmux(env, [ehlo, "127.0.0.1:%d" % port, "--cafile", cert])
     t.wait("<- 220 ")
@@ -169,6 +170,9 @@ def case_aiosmtpd(ehlo, env):
     t.type("RCPT TO:<b@example.org>")
     t.wait("answers RCPT TO:<b@example.org>")
     t.type("DATA")
+    # The composer opens on 354; Esc leaves it and the message is typed by hand.
+    t.wait("what would go wrong:")
+    t.keys("Escape")
     t.wait(prompt_is("data>"))
     t.type("Subject: explorer test")
     t.type("")

@@ -99,7 +99,7 @@ def case_compose(ehlo, env):
     no_escapes(out)
     for want in ("-> MAIL FROM:<a@example.org>", "-> RCPT TO:<b@example.org>",
                  "-> RCPT TO:<c@example.org>", "-> DATA", "<- 354 ", "end of data sent",
-                 "not built yet"):
+                 "each reply is explained as it comes", "After 354 type the message"):
         check(want in text, "missing %r in:\n%s" % (want, text))
     check(re.search(r"^550  \S", text, re.M) is not None, "/explain prints the code's title")
 
