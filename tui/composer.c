@@ -654,3 +654,54 @@ composer_header(const struct composer *c, const char *name, char *buf, size_t ca
 	}
 	return false;
 }
+
+/* True when the header line l is "name: ..." holding word (case-insensitive). */
+static bool
+composer_header_has(const struct composer_line *l, const char *name, const char *word)
+{
+	size_t nl = strlen(name), wl = strlen(word);
+
+	if (l->len <= nl || l->text[nl] != ':' || strncasecmp(l->text, name, nl) != 0)
+		return false;
+	for (size_t i = nl + 1; i + wl <= l->len; i++)
+		if (strncasecmp(l->text + i, word, wl) == 0)
+			return true;
+	return false;
+}
+
+/* A header that contradicts a non-ASCII body. */
+size_t
+composer_mime_mismatch(const struct composer *c, char *buf, size_t cap)
+{
+	size_t body = composer_body_line(c);
+	bool eight = false;
+
+	if (cap > 0)
+		buf[0] = '\0';
+	for (size_t i = body; i < c->nlines && !eight; i++)
+		for (size_t j = 0; j < c->lines[i].len; j++)
+			if ((unsigned char)c->lines[i].text[j] > 0x7f) {
+				eight = true;
+				break;
+			}
+	if (!eight)
+		return 0;
+	for (size_t i = 0; i + 1 < body && i < c->nlines; i++) {
+		const struct composer_line *l = &c->lines[i];
+		if (composer_header_has(l, "Content-Type", "us-ascii")) {
+			snprintf(buf, cap,
+				 "line %zu: the body has non-ASCII text but Content-Type says "
+				 "charset=us-ascii: write charset=utf-8",
+				 i + 1);
+			return i + 1;
+		}
+		if (composer_header_has(l, "Content-Transfer-Encoding", "7bit")) {
+			snprintf(buf, cap,
+				 "line %zu: the body has non-ASCII text but the encoding says "
+				 "7bit: write 8bit (and BODY=8BITMIME after MAIL FROM:<...>)",
+				 i + 1);
+			return i + 1;
+		}
+	}
+	return 0;
+}

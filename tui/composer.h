@@ -130,6 +130,13 @@ size_t composer_wire_count(const struct composer *c);
 /* The first line that is only "." (1-based), 0 when none: in manual mode the data ends there. */
 size_t composer_lone_dot(const struct composer *c);
 
+/*
+ * A header that contradicts a non-ASCII body: the 1-based line of a Content-Type with
+ * charset=us-ascii or a Content-Transfer-Encoding of 7bit when a body line holds bytes
+ * over 0x7f; 0 when none. The words for it go into buf.
+ */
+size_t composer_mime_mismatch(const struct composer *c, char *buf, size_t cap);
+
 /* The value of header name (case-insensitive) in the header lines, into buf. false if absent. */
 bool composer_header(const struct composer *c, const char *name, char *buf, size_t cap);
 

@@ -641,6 +641,7 @@ pane_compose_lint(struct screen *s)
 	}
 	c->lint_caps_seen = caps != NULL && caps->valid;
 	composer_lint(&c->model, &o, &c->lint);
+	c->mime_line = composer_mime_mismatch(&c->model, c->mime_text, sizeof(c->mime_text));
 	c->lint_gen = c->model.generation + 1;
 }
 
@@ -695,7 +696,7 @@ pane_compose_draw_text(struct screen *s, int y0, int rows, int *cur_y, int *cur_
 		if (i >= m->nlines)
 			break;
 		const struct composer_line *l = &m->lines[i];
-		bool flagged = pane_compose_flagged(&c->lint, i + 1);
+		bool flagged = pane_compose_flagged(&c->lint, i + 1) || c->mime_line == i + 1;
 		attrset(flagged ? screen_attr(s, SCREEN_PAIR_TEMP, A_BOLD) : (int)A_DIM);
 		mvprintw(y, 0, "%4zu%c", i + 1, flagged ? '!' : ' ');
 		attrset(A_NORMAL);
@@ -799,6 +800,23 @@ pane_compose_draw_wire(struct screen *s, int y0, int rows)
 	}
 }
 
+/* One finding, wrapped (indented) while rows remain: a cut sentence teaches nothing. */
+static void
+pane_compose_wrap(struct screen *s, const char *line, int y0, int *row, int rows)
+{
+	size_t len = strlen(line), off = 0;
+	int indent = 2;
+
+	while (off < len && *row < rows && s->cols - indent > 10) {
+		size_t skip;
+		size_t n = wrap_row(line + off, len - off, s->cols - indent, &skip);
+		pane_compose_run(y0 + *row, indent, line + off, n, s->cols - indent);
+		off += n + skip;
+		(*row)++;
+		indent = 6;
+	}
+}
+
 /* The lint panel: each finding with its line, in words. */
 static void
 pane_compose_draw_lint(struct screen *s, int y0, int rows)
@@ -809,6 +827,8 @@ pane_compose_draw_lint(struct screen *s, int y0, int rows)
 
 	for (int k = 0; k < LINT_KIND_COUNT; k++)
 		total += c->lint.counts[k];
+	if (c->mime_line != 0)
+		total++;
 	mvhline(y0, 0, ACS_HLINE, s->cols);
 	snprintf(title, sizeof(title), " what would go wrong: %zu finding%s%s ", total,
 		 total == 1 ? "" : "s",
@@ -824,7 +844,16 @@ pane_compose_draw_lint(struct screen *s, int y0, int rows)
 		return;
 	}
 	int row = 1;
-	for (size_t i = 0; i < c->lint.nissues && row < rows; i++, row++) {
+	for (size_t i = 0; i <= c->lint.nissues && row < rows; i++) {
+		if (i == c->lint.nissues) {
+			if (c->mime_line == 0)
+				break;
+			/* Ours, not the session library's: headers that contradict the body. */
+			snprintf(line, sizeof(line), "%s", c->mime_text);
+			attrset(A_NORMAL);
+			pane_compose_wrap(s, line, y0, &row, rows);
+			break;
+		}
 		if (row == rows - 1 && i + 1 < c->lint.nissues) {
 			snprintf(line, sizeof(line), "  ... %zu more (the ! marks in the margin)",
 				 total - i);
@@ -833,15 +862,13 @@ pane_compose_draw_lint(struct screen *s, int y0, int rows)
 			attrset(A_NORMAL);
 			break;
 		}
-		line[0] = ' ';
-		line[1] = ' ';
-		composer_issue_text(&c->lint.issues[i], &c->lint, c->model.manual, line + 2,
-				    sizeof(line) - 2);
+		composer_issue_text(&c->lint.issues[i], &c->lint, c->model.manual, line,
+				    sizeof(line));
 		enum lint_kind k = c->lint.issues[i].kind;
 		bool severe = k == LINT_LONE_DOT || k == LINT_BARE_LF || k == LINT_BARE_CR ||
 			      k == LINT_OVER_SIZE || k == LINT_NUL;
 		attrset(severe ? screen_attr(s, SCREEN_PAIR_TEMP, A_BOLD) : (int)A_NORMAL);
-		pane_compose_run(y0 + row, 0, line, strlen(line), s->cols);
+		pane_compose_wrap(s, line, y0, &row, rows);
 		attrset(A_NORMAL);
 	}
 }

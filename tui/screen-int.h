@@ -53,7 +53,9 @@ struct compose {
 	struct lint lint;
 	unsigned long long lint_gen; /* model generation the lint was made for, +1 */
 	bool lint_caps_seen;	     /* the lint knew the server's capabilities */
-	char draft[1024];	     /* the draft file ("" when there is no place for one) */
+	size_t mime_line;	     /* a header contradicting a non-ASCII body (1-based), or 0 */
+	char mime_text[256];
+	char draft[1024]; /* the draft file ("" when there is no place for one) */
 	unsigned long long saved_gen, edit_ms;
 	bool save_failed;
 	char *sendbuf; /* the message being handed to the driver */

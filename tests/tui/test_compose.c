@@ -379,3 +379,27 @@ Test(compose, caps_refuse_and_say_so)
 	free(big);
 	composer_free(&c);
 }
+
+Test(compose, mime_headers_that_contradict_a_non_ascii_body)
+{
+	struct composer c;
+	char w[256];
+	const char msg[] = "Content-Type: text/plain; charset=us-ascii\r\n"
+			   "Content-Transfer-Encoding: 7bit\r\n\r\nplain\r\n";
+
+	composer_init(&c);
+	cr_assert_eq(composer_set_text(&c, msg, sizeof(msg) - 1), 0);
+	cr_assert_eq(composer_mime_mismatch(&c, w, sizeof(w)), 0, "ASCII body: nothing");
+	composer_move(&c, COMPOSER_BOTTOM, 0);
+	tc_type(&c, "caf\xc3\xa9");
+	cr_assert_eq(composer_mime_mismatch(&c, w, sizeof(w)), 1);
+	cr_assert(strstr(w, "line 1: ") != NULL && strstr(w, "charset=utf-8") != NULL, "%s", w);
+	/* Fixed charset: the encoding is next. */
+	composer_move(&c, COMPOSER_TOP, 0);
+	for (int i = 0; i < 8; i++)
+		composer_move(&c, COMPOSER_END, 0), composer_backspace(&c);
+	tc_type(&c, "utf-8");
+	cr_assert_eq(composer_mime_mismatch(&c, w, sizeof(w)), 2, "%s", w);
+	cr_assert(strstr(w, "8bit") != NULL, "%s", w);
+	composer_free(&c);
+}
