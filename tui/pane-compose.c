@@ -661,7 +661,7 @@ pane_compose_run(int y, int x, const char *text, size_t len, int cols)
 {
 	char safe[SANITIZE_BOUND(COMPOSE_ROW_MAX)];
 
-	if (cols <= 0)
+	if (cols <= 0 || len == 0)
 		return 0;
 	if (len > COMPOSE_ROW_MAX)
 		len = COMPOSE_ROW_MAX;
@@ -675,6 +675,8 @@ pane_compose_width(const char *text, size_t len)
 {
 	char safe[SANITIZE_BOUND(COMPOSE_ROW_MAX)];
 
+	if (len == 0)
+		return 0;
 	if (len > COMPOSE_ROW_MAX)
 		len = COMPOSE_ROW_MAX;
 	size_t n = sanitize(text, len, safe, sizeof(safe));
@@ -696,6 +698,7 @@ pane_compose_draw_text(struct screen *s, int y0, int rows, int *cur_y, int *cur_
 		if (i >= m->nlines)
 			break;
 		const struct composer_line *l = &m->lines[i];
+		const char *lt = l->text != NULL ? l->text : ""; /* an empty line has no buffer */
 		bool flagged = pane_compose_flagged(&c->lint, i + 1) || c->mime_line == i + 1;
 		attrset(flagged ? screen_attr(s, SCREEN_PAIR_TEMP, A_BOLD) : (int)A_DIM);
 		mvprintw(y, 0, "%4zu%c", i + 1, flagged ? '!' : ' ');
@@ -711,19 +714,18 @@ pane_compose_draw_text(struct screen *s, int y0, int rows, int *cur_y, int *cur_
 		if (i == m->cy) {
 			/* The cursor's line scrolls sideways so the cursor stays visible. */
 			while (start < m->cx &&
-			       pane_compose_width(l->text + start, m->cx - start) > w - 2) {
+			       pane_compose_width(lt + start, m->cx - start) > w - 2) {
 				start++;
-				while (start < m->cx &&
-				       ((unsigned char)l->text[start] & 0xc0) == 0x80)
+				while (start < m->cx && ((unsigned char)lt[start] & 0xc0) == 0x80)
 					start++;
 			}
 			*cur_y = y;
-			*cur_x = gutter + pane_compose_width(l->text + start, m->cx - start);
+			*cur_x = gutter + pane_compose_width(lt + start, m->cx - start);
 		}
 		if (i + 1 < body)
 			attrset(A_BOLD);
 		if (l->len > start)
-			pane_compose_run(y, gutter, l->text + start, l->len - start, w);
+			pane_compose_run(y, gutter, lt + start, l->len - start, w);
 		attrset(A_NORMAL);
 	}
 }
