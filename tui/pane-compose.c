@@ -949,8 +949,8 @@ pane_compose_draw(struct screen *s)
 	if (lint_rows > 0)
 		pane_compose_draw_lint(s, lint_y, lint_rows);
 	const char *keys = c->wire ? " WIRE VIEW (F2: back to the text)  Ctrl-D send  Esc leave"
-				   : " Ctrl-D send  Esc leave, keep draft  F2 wire view  F3 "
-				     "$EDITOR  F4 manual  F5 new  F1 help";
+				   : " Ctrl-D send  Esc leave  F2 wire  F3 $EDITOR  F4 manual  "
+				     "F5 new  F1 help";
 	mvhline(s->keys.y, 0, ' ', s->cols);
 	attrset(A_DIM);
 	pane_compose_run(s->keys.y, 0, keys, strlen(keys), s->cols);
