@@ -352,14 +352,12 @@ pane_compose_reply(struct screen *s, const struct drive_reply *r)
 		if (c->draft[0] != '\0')
 			draft_remove(c->draft);
 		c->saved_gen = c->model.generation;
-		if (c->phase != COMPOSE_CLOSED)
-			pane_compose_close(s, " the server took the message (see the explanation); "
-					      "the draft is removed");
+		pane_compose_close(s, " the server took the message (see the explanation); "
+				      "the draft is removed");
 		return;
 	}
-	if (c->phase != COMPOSE_CLOSED)
-		pane_compose_close(s, " the server refused the message (see the explanation): "
-				      "the draft is kept; fix it and /compose sends it again");
+	pane_compose_close(s, " the server refused the message (see the explanation): "
+			      "the draft is kept; fix it and /compose sends it again");
 }
 
 /* Save what is pending and free the model (at exit). */

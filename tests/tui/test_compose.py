@@ -143,6 +143,7 @@ def case_esc_keeps_draft(ehlo, env):
     t.type("")
     s = t.wait("RCPT TO (empty: b@example.org):")
     check("-> MAIL FROM:<a@example.org>" in s, "the draft's sender went out:\n" + s)
+    s = t.wait("answers MAIL FROM:<a@example.org>")  # the reply explained on the way
     t.type("")
     t.wait("RCPT TO (empty line: done):")
     t.type("")
