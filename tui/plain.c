@@ -2,7 +2,9 @@
  * plain.c: the --plain front end (see plain.h). Lines are printed with a direction mark
  * ("-> " sent, "<- " received, "~>"/"<~" under TLS, "== " ehlo's own, "!! " errors), each
  * reply followed by its short explanation. Colour only when stdout is a terminal and
- * NO_COLOR is unset; otherwise the output holds no escape sequence at all.
+ * NO_COLOR is unset; otherwise the output holds no escape sequence at all. Body lines
+ * typed after 354 go through the message lint; its findings are announced, with the body's
+ * line numbers, when the "." line ends the data.
  */
 #include "plain.h"
 
@@ -18,6 +20,7 @@
 #include <readline/history.h>
 #include <readline/readline.h>
 
+#include "composer.h"
 #include "front.h"
 #include "hist.h"
 #include "lines.h"
@@ -46,6 +49,8 @@ struct plain {
 	char prompt[64];
 	char histpath[1024];
 	int exitcode;
+	bool linting; /* body lines go through the lint until the "." line */
+	struct lint lint;
 };
 
 static struct plain *plain_cur; /* readline's line handler has no argument */
@@ -161,12 +166,52 @@ plain_print_note(const struct note *n)
 		       n->items[i].text);
 }
 
+/* A body line typed after 354 goes through the lint; the "." line announces what it found. */
+static void
+plain_lint_line(struct plain *p, const char *line)
+{
+	char text[600];
+
+	if (!p->linting) {
+		const struct caps *caps = drive_caps(p->d);
+		struct lint_options o = {false, false, 0};
+		if (caps != NULL && caps->valid) {
+			o.eightbitmime = caps->eightbitmime;
+			o.smtputf8 = caps->smtputf8;
+			o.size_limit = caps->size ? caps->size_max : 0;
+		}
+		lint_init(&p->lint, &o);
+		p->linting = true;
+	}
+	if (strcmp(line, ".") != 0) {
+		lint_feed(&p->lint, line, strlen(line));
+		lint_feed(&p->lint, "\r\n", 2);
+		return;
+	}
+	p->linting = false;
+	lint_finish(&p->lint);
+	for (size_t i = 0; i < p->lint.nissues; i++) {
+		/* Leading dots were noted line by line as they went out. */
+		if (p->lint.issues[i].kind == LINT_LEADING_DOT)
+			continue;
+		int n = snprintf(text, sizeof(text), "lint: ");
+		composer_issue_text(&p->lint.issues[i], &p->lint, false, text + n,
+				    sizeof(text) - (size_t)n);
+		if (p->front.view.line != NULL)
+			p->front.view.line(p->front.view.arg, DRIVE_NOTE, 0, text, strlen(text));
+	}
+}
+
 /* Act on one entered line. */
 static void
 plain_line(struct plain *p, const char *line)
 {
 	struct note n;
 
+	if (drive_in_data(p->d) && p->front.mode == FRONT_SMTP && drive_phase(p->d) != DRIVE_ASKING)
+		plain_lint_line(p, line);
+	else
+		p->linting = false;
 	if (p->tty && front_historic(&p->front, line))
 		hist_add(line); /* written at exit */
 	switch (front_enter(&p->front, line)) {

@@ -92,8 +92,8 @@ def case_pipe_hostile(ehlo, env):
 def case_compose(ehlo, env):
     """/compose asks for the sender and the recipients, then sends DATA; the body follows."""
     rc, out, err = plain(ehlo, env, [], "EHLO me.example\n/compose\na@example.org\n"
-                         "b@example.org\nc@example.org\n\nSubject: c\n\nhi\n.\n"
-                         "/explain 550\nQUIT\n")
+                         "b@example.org\nc@example.org\n\nSubject: c\n\nhi\n" + "x" * 1000 +
+                         "\n.\n/explain 550\nQUIT\n")
     text = out.decode()
     check(rc == 0, "exit code %d" % rc)
     no_escapes(out)
@@ -102,6 +102,8 @@ def case_compose(ehlo, env):
                  "each reply is explained as it comes", "After 354 type the message"):
         check(want in text, "missing %r in:\n%s" % (want, text))
     check(re.search(r"^550  \S", text, re.M) is not None, "/explain prints the code's title")
+    # The lint's findings are announced when the data ends, with the body's line numbers.
+    check("lint: line 4: longer than 998 bytes" in text, "the long line is announced:\n" + text)
 
 
 def case_practice_scenario(ehlo, env):
