@@ -13,6 +13,7 @@
 #include <readline/history.h>
 #include <readline/readline.h>
 
+#include "tr.h"
 #include "cmd.h"
 #include "hist.h"
 #include "keys.h"
@@ -146,7 +147,7 @@ cmdline_line(char *line)
 	case FRONT_FIND:
 		snprintf(s->find, sizeof(s->find), "%s", s->front.arg);
 		if (!lines_find(s->lines, s->find, false))
-			snprintf(s->message, sizeof(s->message), "not found: %.200s", s->find);
+			snprintf(s->message, sizeof(s->message), _("not found: %.200s"), s->find);
 		s->note_override = false;
 		screen_touch(s);
 		break;
@@ -272,7 +273,7 @@ cmdline_secret_key(struct screen *s, int ch, bool is_code)
 		s->secretlen = 0;
 		if (s->front.mode == FRONT_PASSWORD) {
 			front_clear(&s->front);
-			snprintf(s->message, sizeof(s->message), "/auth cancelled");
+			snprintf(s->message, sizeof(s->message), _("/auth cancelled"));
 		} else {
 			/* An AUTH typed by hand: "*" is how a client cancels it (RFC 4954). */
 			front_enter(&s->front, "*");
@@ -303,7 +304,8 @@ cmdline_key(struct screen *s, int ch, bool is_code)
 		/* Ctrl-C clears the line, as in a shell. */
 		rl_replace_line("", 0);
 		rl_point = 0;
-		snprintf(s->message, sizeof(s->message), " Ctrl-C clears the line; /quit leaves");
+		snprintf(s->message, sizeof(s->message),
+			 _(" Ctrl-C clears the line; /quit leaves"));
 		s->dirty_cmd = true;
 		return;
 	}

@@ -3,6 +3,7 @@
  * cursor, the editing operations, the lint findings in words and the wire view through
  * the session library's message encoder.
  */
+#include "tr.h"
 #include "composer.h"
 
 #include <stdio.h>
@@ -131,7 +132,7 @@ composer_template(struct composer *c, const char *from, const char *const *to, s
 	int r = composer_set_text(c, msg, len);
 	free(msg);
 	if (r != 0) {
-		snprintf(err, errlen, "the message is too large");
+		snprintf(err, errlen, _("the message is too large"));
 		return -1;
 	}
 	if (c->nlines == 0 || c->lines[c->nlines - 1].len != 0 ||
@@ -480,67 +481,67 @@ composer_issue_text(const struct lint_issue *issue, const struct lint *l, bool m
 	case LINT_LONE_DOT:
 		if (manual)
 			snprintf(buf, cap,
-				 "line %llu: a line of only \".\" ends the message here (manual "
-				 "mode): the server stops reading the text, and the lines after "
-				 "it are not sent",
+				 _("line %llu: a line of only \".\" ends the message here (manual "
+				   "mode): the server stops reading the text, and the lines after "
+				   "it are not sent"),
 				 n);
 		else
 			snprintf(buf, cap,
-				 "line %llu: a line of only \".\" would end the message right "
-				 "here; ehlo will send it as \"..\" so it survives (the server "
-				 "takes the extra dot away)",
+				 _("line %llu: a line of only \".\" would end the message right "
+				   "here; ehlo will send it as \"..\" so it survives (the server "
+				   "takes the extra dot away)"),
 				 n);
 		return;
 	case LINT_LEADING_DOT:
 		snprintf(buf, cap,
-			 "line %llu: starts with \".\": ehlo sends it with a second dot "
-			 "(\"..\") and the server removes one, so it arrives as written",
+			 _("line %llu: starts with \".\": ehlo sends it with a second dot "
+			   "(\"..\") and the server removes one, so it arrives as written"),
 			 n);
 		return;
 	case LINT_BARE_CR:
 		snprintf(buf, cap,
-			 "line %llu: a bare CR (carriage return without line feed): servers may "
-			 "reject it or split the line elsewhere; ehlo sends CRLF",
+			 _("line %llu: a bare CR (carriage return without line feed): servers may "
+			   "reject it or split the line elsewhere; ehlo sends CRLF"),
 			 n);
 		return;
 	case LINT_BARE_LF:
 		snprintf(buf, cap,
-			 "line %llu: ends with a bare LF (pasted text): SMTP lines end with "
-			 "CRLF, and bare LFs get mail rejected (or smuggled); ehlo sends CRLF",
+			 _("line %llu: ends with a bare LF (pasted text): SMTP lines end with "
+			   "CRLF, and bare LFs get mail rejected (or smuggled); ehlo sends CRLF"),
 			 n);
 		return;
 	case LINT_NUL:
-		snprintf(buf, cap, "line %llu: a NUL byte is not allowed in mail; ehlo drops it",
+		snprintf(buf, cap, _("line %llu: a NUL byte is not allowed in mail; ehlo drops it"),
 			 n);
 		return;
 	case LINT_LONG_LINE:
 		snprintf(buf, cap,
-			 "line %llu: longer than 998 bytes: RFC 5322 forbids it, servers may "
-			 "break the line or refuse the message",
+			 _("line %llu: longer than 998 bytes: RFC 5322 forbids it, servers may "
+			   "break the line or refuse the message"),
 			 n);
 		return;
 	case LINT_8BIT:
 		snprintf(buf, cap,
-			 "line %llu: non-ASCII (8-bit) bytes, and the server did not advertise "
-			 "8BITMIME (send EHLO first?): they may be mangled or refused",
+			 _("line %llu: non-ASCII (8-bit) bytes, and the server did not advertise "
+			   "8BITMIME (send EHLO first?): they may be mangled or refused"),
 			 n);
 		return;
 	case LINT_UTF8_HEADER:
 		snprintf(buf, cap,
-			 "line %llu: non-ASCII in a header, and the server did not advertise "
-			 "SMTPUTF8: encode it (RFC 2047) or expect a refusal",
+			 _("line %llu: non-ASCII in a header, and the server did not advertise "
+			   "SMTPUTF8: encode it (RFC 2047) or expect a refusal"),
 			 n);
 		return;
 	case LINT_OVER_SIZE:
 		snprintf(buf, cap,
-			 "the message is %llu bytes, over the SIZE %llu the server advertised: "
-			 "it will be refused",
+			 _("the message is %llu bytes, over the SIZE %llu the server advertised: "
+			   "it will be refused"),
 			 l->size, l->opts.size_limit);
 		return;
 	case LINT_KIND_COUNT:
 		break;
 	}
-	snprintf(buf, cap, "line %llu: %s", n, lint_kind_text(issue->kind));
+	snprintf(buf, cap, _("line %llu: %s"), n, lint_kind_text(issue->kind));
 }
 
 /* The first line that is only ".", 1-based. */
@@ -690,15 +691,15 @@ composer_mime_mismatch(const struct composer *c, char *buf, size_t cap)
 		const struct composer_line *l = &c->lines[i];
 		if (composer_header_has(l, "Content-Type", "us-ascii")) {
 			snprintf(buf, cap,
-				 "line %zu: the body has non-ASCII text but Content-Type says "
-				 "charset=us-ascii: write charset=utf-8",
+				 _("line %zu: the body has non-ASCII text but Content-Type says "
+				   "charset=us-ascii: write charset=utf-8"),
 				 i + 1);
 			return i + 1;
 		}
 		if (composer_header_has(l, "Content-Transfer-Encoding", "7bit")) {
 			snprintf(buf, cap,
-				 "line %zu: the body has non-ASCII text but the encoding says "
-				 "7bit: write 8bit (and BODY=8BITMIME after MAIL FROM:<...>)",
+				 _("line %zu: the body has non-ASCII text but the encoding says "
+				   "7bit: write 8bit (and BODY=8BITMIME after MAIL FROM:<...>)"),
 				 i + 1);
 			return i + 1;
 		}

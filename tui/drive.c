@@ -5,6 +5,7 @@
  * bytes (commands wait in the proto core's own output).
  */
 #include "drive.h"
+#include "tr.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -226,7 +227,7 @@ drive_send_own(struct drive *d, const char *line)
 	if (d->proto == NULL)
 		return;
 	if (drive_send(d, line, strlen(line), false, err, sizeof(err)) != 0)
-		drive_say(d, DRIVE_ERROR, "could not send %s: %s", line, err);
+		drive_say(d, DRIVE_ERROR, _("could not send %s: %s"), line, err);
 }
 
 /* The TLS options as the transport wants them. */
@@ -245,18 +246,20 @@ drive_tls_options(const struct drive *d)
 static void
 drive_show_summary(struct drive *d, const struct transport_tls_summary *s)
 {
-	drive_say(d, DRIVE_INFO, "TLS: %s, cipher %s", s->protocol, s->cipher);
+	drive_say(d, DRIVE_INFO, _("TLS: %s, cipher %s"), s->protocol, s->cipher);
 	if (s->subject[0] != '\0')
-		drive_say(d, DRIVE_INFO, "certificate: %s", s->subject);
+		drive_say(d, DRIVE_INFO, _("certificate: %s"), s->subject);
 	if (s->issuer[0] != '\0')
-		drive_say(d, DRIVE_INFO, "issued by: %s", s->issuer);
+		drive_say(d, DRIVE_INFO, _("issued by: %s"), s->issuer);
 	if (s->names[0] != '\0')
-		drive_say(d, DRIVE_INFO, "names: %s", s->names);
+		drive_say(d, DRIVE_INFO, _("names: %s"), s->names);
 	if (s->not_before[0] != '\0' || s->not_after[0] != '\0')
-		drive_say(d, DRIVE_INFO, "valid from %s until %s", s->not_before, s->not_after);
+		drive_say(d, DRIVE_INFO, _("valid from %s until %s"), s->not_before, s->not_after);
 	if (s->chain_length > 0)
-		drive_say(d, DRIVE_INFO, "chain: %d certificate%s", s->chain_length,
-			  s->chain_length == 1 ? "" : "s");
+		drive_say(d, DRIVE_INFO,
+			  s->chain_length == 1 ? _("chain: %d certificate")
+					       : _("chain: %d certificates"),
+			  s->chain_length);
 }
 
 /* Do the TLS handshake now; on a verification failure, stop and ask. 0 or -1. */
@@ -268,26 +271,26 @@ drive_handshake(struct drive *d, bool after_starttls)
 	enum transport_status st;
 
 	memset(&d->summary, 0, sizeof(d->summary));
-	drive_say(d, DRIVE_INFO, "starting the TLS handshake");
+	drive_say(d, DRIVE_INFO, _("starting the TLS handshake"));
 	st = transport_start_tls(d->tp, &o, d->timeout_ms, &d->summary, err, sizeof(err));
 	if (st == TRANSPORT_OK) {
 		d->have_summary = true;
 		drive_show_summary(d, &d->summary);
 		if (d->summary.verified)
 			drive_say(d, DRIVE_INFO,
-				  "certificate verified: the server is who it claims to be");
+				  _("certificate verified: the server is who it claims to be"));
 		else
-			drive_say(
-				d, DRIVE_ERROR,
-				"certificate NOT verified (%s); going on because you said so: the "
-				"connection is encrypted but the server is not proven",
-				d->summary.verify_words[0] != '\0' ? d->summary.verify_words
-								   : "unknown");
+			drive_say(d, DRIVE_ERROR,
+				  _("certificate NOT verified (%s); going on because you said so: "
+				    "the "
+				    "connection is encrypted but the server is not proven"),
+				  d->summary.verify_words[0] != '\0' ? d->summary.verify_words
+								     : _("unknown"));
 		if (after_starttls) {
 			proto_tls_started(d->proto);
 			drive_say(d, DRIVE_INFO,
-				  "TLS is up. What was said in clear no longer counts: send EHLO "
-				  "again");
+				  _("TLS is up. What was said in clear no longer counts: send EHLO "
+				    "again"));
 		}
 		drive_changed(d);
 		if (after_starttls && d->auto_tls) {
@@ -299,14 +302,14 @@ drive_handshake(struct drive *d, bool after_starttls)
 		return 0;
 	}
 	if (st == TRANSPORT_ERR_VERIFY) {
-		drive_say(d, DRIVE_ERROR, "the server's certificate failed verification: %s",
+		drive_say(d, DRIVE_ERROR, _("the server's certificate failed verification: %s"),
 			  d->summary.verify_words[0] != '\0' ? d->summary.verify_words : err);
 		if (d->summary.subject[0] != '\0' || d->summary.protocol[0] != '\0')
 			drive_show_summary(d, &d->summary);
 		drive_say(d, DRIVE_NOTE,
-			  "ehlo cannot prove this server is %s. Someone in between could be "
-			  "listening, or the server uses a self-signed or private certificate. "
-			  "Go on only if you know why; --cafile FILE trusts a private CA.",
+			  _("ehlo cannot prove this server is %s. Someone in between could be "
+			    "listening, or the server uses a self-signed or private certificate. "
+			    "Go on only if you know why; --cafile FILE trusts a private CA."),
 			  d->servername[0] != '\0' ? d->servername : d->host);
 		d->failed_starttls = after_starttls;
 		d->exit_hint = 4;
@@ -318,7 +321,8 @@ drive_handshake(struct drive *d, bool after_starttls)
 			d->view.ask(d->view.arg, DRIVE_ASK_CERT);
 		return -1;
 	}
-	drive_say(d, DRIVE_ERROR, "TLS handshake failed (%s): %s", transport_status_name(st), err);
+	drive_say(d, DRIVE_ERROR, _("TLS handshake failed (%s): %s"), transport_status_name(st),
+		  err);
 	d->exit_hint = 4;
 	drive_drop(d);
 	drive_changed(d);
@@ -340,16 +344,16 @@ drive_connect(struct drive *d)
 	d->proto = proto_new();
 	if (d->tp == NULL || d->proto == NULL) {
 		drive_drop(d);
-		drive_say(d, DRIVE_ERROR, "out of memory");
+		drive_say(d, DRIVE_ERROR, _("out of memory"));
 		return -1;
 	}
 	proto_set_transcript(d->proto, d->transcript);
-	drive_say(d, DRIVE_INFO, "connecting to %s port %s%s", d->host, d->port,
-		  d->tls_on_connect ? " (TLS on connect)" : "");
+	drive_say(d, DRIVE_INFO, _("connecting to %s port %s%s"), d->host, d->port,
+		  d->tls_on_connect ? _(" (TLS on connect)") : "");
 	st = transport_connect(d->tp, d->host, d->port, d->timeout_ms, err, sizeof(err));
 	if (st != TRANSPORT_OK) {
-		drive_say(d, DRIVE_ERROR, "could not connect (%s): %s", transport_status_name(st),
-			  err);
+		drive_say(d, DRIVE_ERROR, _("could not connect (%s): %s"),
+			  transport_status_name(st), err);
 		drive_drop(d);
 		d->phase = DRIVE_IDLE;
 		drive_changed(d);
@@ -362,7 +366,7 @@ drive_connect(struct drive *d)
 	d->auto_tls = d->starttls || retry_starttls;
 	d->auto_ehlo_sent = false;
 	d->auto_tls_sent = false;
-	drive_say(d, DRIVE_INFO, "connected to %s", transport_peer(d->tp));
+	drive_say(d, DRIVE_INFO, _("connected to %s"), transport_peer(d->tp));
 	drive_changed(d);
 	if (d->tls_on_connect && drive_handshake(d, false) != 0)
 		return -1;
@@ -387,7 +391,7 @@ drive_close(struct drive *d, const char *why)
 int
 drive_reconnect(struct drive *d)
 {
-	drive_close(d, d->tp != NULL ? "closing the connection to reconnect" : NULL);
+	drive_close(d, d->tp != NULL ? _("closing the connection to reconnect") : NULL);
 	return drive_connect(d);
 }
 
@@ -425,9 +429,10 @@ drive_broken(struct drive *d, enum transport_status st)
 		proto_event_free(&ev);
 	}
 	if (st == TRANSPORT_ERR_CLOSED)
-		drive_say(d, DRIVE_INFO, "the server closed the connection");
+		drive_say(d, DRIVE_INFO, _("the server closed the connection"));
 	else
-		drive_say(d, DRIVE_ERROR, "the connection failed (%s)", transport_status_name(st));
+		drive_say(d, DRIVE_ERROR, _("the connection failed (%s)"),
+			  transport_status_name(st));
 	drive_drop(d);
 	d->phase = DRIVE_IDLE;
 	drive_changed(d);
@@ -473,12 +478,12 @@ drive_sasl_step(struct drive *d, const struct reply *r)
 	size_t len = r->nlines > 0 ? r->lines[0].len : 0;
 
 	if (sasl_step(d->sasl, text, len, &resp, err, sizeof(err)) != 0) {
-		drive_say(d, DRIVE_ERROR, "AUTH: %s; cancelling the exchange", err);
+		drive_say(d, DRIVE_ERROR, _("AUTH: %s; cancelling the exchange"), err);
 		drive_send(d, "*", 1, false, err, sizeof(err));
 		return;
 	}
 	if (drive_send(d, resp, strlen(resp), true, err, sizeof(err)) != 0)
-		drive_say(d, DRIVE_ERROR, "AUTH: %s", err);
+		drive_say(d, DRIVE_ERROR, _("AUTH: %s"), err);
 	OPENSSL_cleanse(resp, strlen(resp));
 	free(resp);
 }
@@ -497,12 +502,12 @@ drive_after_reply(struct drive *d, const struct proto_event *ev, bool *tls_due)
 		}
 		if (code == 235) {
 			drive_copy(d->auth_user, sizeof(d->auth_user), d->pending_user);
-			drive_say(d, DRIVE_INFO, "authenticated as %s", d->auth_user);
+			drive_say(d, DRIVE_INFO, _("authenticated as %s"), d->auth_user);
 			if (strcasecmp(ev->auth_mech, "SCRAM-SHA-256") == 0 &&
 			    !sasl_server_verified(d->sasl))
 				drive_say(d, DRIVE_ERROR,
-					  "the server never proved it knows the password "
-					  "(no SCRAM server signature was checked)");
+					  _("the server never proved it knows the password "
+					    "(no SCRAM server signature was checked)"));
 		}
 		sasl_free(d->sasl);
 		d->sasl = NULL;
@@ -513,9 +518,10 @@ drive_after_reply(struct drive *d, const struct proto_event *ev, bool *tls_due)
 	if (ev->answers == PROTO_CMD_DATA && code == 354) {
 		d->in_data = true;
 		msgenc_init(&d->enc);
-		drive_say(d, DRIVE_NOTE,
-			  "now type the message: headers, an empty line, the body. A line of only "
-			  "\".\" ends it; lines starting with \".\" get a second dot for you.");
+		drive_say(
+			d, DRIVE_NOTE,
+			_("now type the message: headers, an empty line, the body. A line of only "
+			  "\".\" ends it; lines starting with \".\" get a second dot for you."));
 		drive_changed(d);
 		return;
 	}
@@ -537,7 +543,7 @@ drive_after_reply(struct drive *d, const struct proto_event *ev, bool *tls_due)
 		} else {
 			d->auto_tls = false;
 			drive_say(d, DRIVE_ERROR,
-				  "the server does not offer STARTTLS; staying in clear");
+				  _("the server does not offer STARTTLS; staying in clear"));
 		}
 	} else if (code >= 400) {
 		d->auto_tls = false;
@@ -589,7 +595,7 @@ drive_on_reply(struct drive *d, const struct proto_event *ev, bool *tls_due)
 		d->view.reply(d->view.arg, &r);
 	if (r.challenge != NULL) {
 		char note[1100];
-		int k = snprintf(note, sizeof(note), "decoded: %.*s", (int)declen, decoded);
+		int k = snprintf(note, sizeof(note), _("decoded: %.*s"), (int)declen, decoded);
 		drive_show(d, DRIVE_NOTE, 0, note, (size_t)(k > 0 ? k : 0));
 	}
 	drive_after_reply(d, ev, tls_due);
@@ -627,25 +633,25 @@ drive_readable(struct drive *d)
 			if (r < 0) {
 				if (tls_due || proto_state(d->proto) == PROTO_TLS_WAIT)
 					drive_say(d, DRIVE_ERROR,
-						  "%zu bytes came after the 220 to STARTTLS, "
-						  "before the "
-						  "handshake: a server must wait (this is how "
-						  "plaintext "
-						  "injection attacks work). Closing.",
+						  _("%zu bytes came after the 220 to STARTTLS, "
+						    "before the "
+						    "handshake: a server must wait (this is how "
+						    "plaintext "
+						    "injection attacks work). Closing."),
 						  n - off);
 				else
 					drive_say(d, DRIVE_ERROR,
-						  "the session cannot go on; closing");
+						  _("the session cannot go on; closing"));
 				drive_close(d, NULL);
 				return;
 			}
 			if (ev.kind == PROTO_EV_REPLY) {
 				drive_on_reply(d, &ev, &tls_due);
 			} else {
-				drive_say(d, DRIVE_ERROR, "protocol error: %s", ev.error);
+				drive_say(d, DRIVE_ERROR, _("protocol error: %s"), ev.error);
 				if (ev.error_class != PROTO_ERR_SEQUENCE) {
 					proto_event_free(&ev);
-					drive_close(d, "closing: the session cannot go on");
+					drive_close(d, _("closing: the session cannot go on"));
 					return;
 				}
 			}
@@ -736,7 +742,7 @@ drive_body_line(struct drive *d, const char *line, size_t len, char *err, size_t
 	unsigned flags = DRIVE_F_BODY | (transport_tls_active(d->tp) ? DRIVE_F_TLS : 0);
 
 	if (d->outlen + MSGENC_BOUND(len + 1) + MSGENC_FINISH_MAX > DRIVE_OUT_CAP) {
-		snprintf(err, errlen, "the server is not taking the message fast enough; wait");
+		snprintf(err, errlen, _("the server is not taking the message fast enough; wait"));
 		return -1;
 	}
 	if (len == 1 && line[0] == '.') {
@@ -745,7 +751,7 @@ drive_body_line(struct drive *d, const char *line, size_t len, char *err, size_t
 		drive_show(d, DRIVE_CLIENT, flags, ".", 1);
 		if (proto_data_sent(d->proto, d->enc.in_bytes, err, errlen) != 0)
 			return -1;
-		drive_say(d, DRIVE_NOTE, "end of data sent (<CRLF>.<CRLF>)");
+		drive_say(d, DRIVE_NOTE, _("end of data sent (<CRLF>.<CRLF>)"));
 		drive_writable(d);
 		drive_changed(d);
 		return 0;
@@ -757,8 +763,8 @@ drive_body_line(struct drive *d, const char *line, size_t len, char *err, size_t
 		       line, len);
 	if (len > 0 && line[0] == '.')
 		drive_say(d, DRIVE_NOTE,
-			  "this line starts with \".\": sent as \"..\" so the server "
-			  "keeps the dot");
+			  _("this line starts with \".\": sent as \"..\" so the server "
+			    "keeps the dot"));
 	drive_writable(d);
 	return 0;
 }
@@ -793,19 +799,19 @@ int
 drive_data_finish(struct drive *d, char *err, size_t errlen)
 {
 	if (d->tp == NULL || !d->in_data) {
-		snprintf(err, errlen, "not inside DATA");
+		snprintf(err, errlen, _("not inside DATA"));
 		return -1;
 	}
 	if (d->outlen + MSGENC_FINISH_MAX > DRIVE_OUT_CAP) {
-		snprintf(err, errlen, "the body is still being sent; try again");
+		snprintf(err, errlen, _("the body is still being sent; try again"));
 		return -1;
 	}
 	d->outlen += msgenc_finish(&d->enc, d->out + d->outlen);
 	d->in_data = false;
 	char note[128];
 	snprintf(note, sizeof(note),
-		 "message sent: %llu bytes, %llu dots added, then <CRLF>.<CRLF>", d->enc.in_bytes,
-		 d->enc.stuffed);
+		 _("message sent: %llu bytes, %llu dots added, then <CRLF>.<CRLF>"),
+		 d->enc.in_bytes, d->enc.stuffed);
 	drive_say(d, DRIVE_NOTE, "%s", note);
 	if (proto_data_sent(d->proto, d->enc.in_bytes, err, errlen) != 0)
 		return -1;
@@ -819,12 +825,12 @@ int
 drive_input(struct drive *d, const char *line, size_t len, char *err, size_t errlen)
 {
 	if (d->tp == NULL || d->proto == NULL) {
-		snprintf(err, errlen, "not connected (/reconnect connects again)");
+		snprintf(err, errlen, _("not connected (/reconnect connects again)"));
 		return -1;
 	}
 	if (memchr(line, '\r', len) != NULL || memchr(line, '\n', len) != NULL ||
 	    memchr(line, '\0', len) != NULL) {
-		snprintf(err, errlen, "a line cannot hold CR, LF or NUL");
+		snprintf(err, errlen, _("a line cannot hold CR, LF or NUL"));
 		return -1;
 	}
 	if (d->in_data)
@@ -858,38 +864,38 @@ drive_auth(struct drive *d, const char *mech, const char *user, const char *pass
 	char line[PROTO_CMD_CAP];
 
 	if (d->tp == NULL || d->proto == NULL) {
-		snprintf(err, errlen, "not connected");
+		snprintf(err, errlen, _("not connected"));
 		return -1;
 	}
 	if (d->sasl != NULL) {
-		snprintf(err, errlen, "an AUTH exchange is already running");
+		snprintf(err, errlen, _("an AUTH exchange is already running"));
 		return -1;
 	}
 	if (mech == NULL || mech[0] == '\0')
 		mech = drive_auth_pick(d);
 	if (mech == NULL) {
 		snprintf(err, errlen,
-			 "the server advertised no AUTH mechanism ehlo knows "
-			 "(send EHLO first, or name one: /auth PLAIN)");
+			 _("the server advertised no AUTH mechanism ehlo knows "
+			   "(send EHLO first, or name one: /auth PLAIN)"));
 		return -1;
 	}
 	if (sasl_mech_from_name(mech, &m) != 0) {
 		snprintf(err, errlen,
-			 "unknown mechanism %s (PLAIN, LOGIN, CRAM-MD5, XOAUTH2, "
-			 "SCRAM-SHA-256)",
+			 _("unknown mechanism %s (PLAIN, LOGIN, CRAM-MD5, XOAUTH2, "
+			   "SCRAM-SHA-256)"),
 			 mech);
 		return -1;
 	}
 	d->sasl = sasl_new(m, user, password, NULL);
 	if (d->sasl == NULL) {
 		snprintf(err, errlen,
-			 "the user name or password holds a character SMTP cannot carry");
+			 _("the user name or password holds a character SMTP cannot carry"));
 		return -1;
 	}
 	if (sasl_initial(d->sasl, &ir) != 0) {
 		sasl_free(d->sasl);
 		d->sasl = NULL;
-		snprintf(err, errlen, "could not start %s", sasl_mech_name(m));
+		snprintf(err, errlen, _("could not start %s"), sasl_mech_name(m));
 		return -1;
 	}
 	int k;
@@ -906,7 +912,7 @@ drive_auth(struct drive *d, const char *mech, const char *user, const char *pass
 		OPENSSL_cleanse(line, sizeof(line));
 		sasl_free(d->sasl);
 		d->sasl = NULL;
-		snprintf(err, errlen, "the credentials are too long for one AUTH line");
+		snprintf(err, errlen, _("the credentials are too long for one AUTH line"));
 		return -1;
 	}
 	drive_copy(d->pending_user, sizeof(d->pending_user), user);
@@ -930,13 +936,13 @@ drive_answer(struct drive *d, bool yes)
 	if (!yes) {
 		d->failed_starttls = false;
 		drive_say(d, DRIVE_INFO,
-			  "stopped: not going on with an unverified certificate. "
-			  "/reconnect tries again, /quit leaves.");
+			  _("stopped: not going on with an unverified certificate. "
+			    "/reconnect tries again, /quit leaves."));
 		drive_changed(d);
 		return;
 	}
 	d->insecure = true;
-	drive_say(d, DRIVE_INFO, "going on without verification, as you asked: reconnecting");
+	drive_say(d, DRIVE_INFO, _("going on without verification, as you asked: reconnecting"));
 	drive_connect(d);
 }
 
@@ -1042,38 +1048,38 @@ const char *
 drive_state_words(const struct drive *d)
 {
 	if (d->phase == DRIVE_ASKING)
-		return "waiting for your answer";
+		return _("waiting for your answer");
 	if (d->tp == NULL)
-		return "not connected";
+		return _("not connected");
 	if (d->in_data)
-		return "in DATA";
+		return _("in DATA");
 	if (d->sasl != NULL)
-		return "in AUTH";
+		return _("in AUTH");
 	switch (proto_state(d->proto)) {
 	case PROTO_BANNER:
-		return "waiting for the greeting";
+		return _("waiting for the greeting");
 	case PROTO_CONNECTED:
-		return "greeted";
+		return _("greeted");
 	case PROTO_READY:
-		return "ready";
+		return _("ready");
 	case PROTO_TLS_WAIT:
-		return "TLS handshake";
+		return _("TLS handshake");
 	case PROTO_AUTH:
-		return "in AUTH";
+		return _("in AUTH");
 	case PROTO_MAIL:
 	case PROTO_RCPT:
-		return "in transaction";
+		return _("in transaction");
 	case PROTO_DATA:
-		return "in DATA";
+		return _("in DATA");
 	case PROTO_QUIT:
-		return "quitting";
+		return _("quitting");
 	case PROTO_CLOSED:
-		return "closed";
+		return _("closed");
 	case PROTO_ERROR:
 	case PROTO_STATE_COUNT:
 		break;
 	}
-	return "protocol error";
+	return _("protocol error");
 }
 
 /* Split "host:port", "[v6]:port" or "host". */

@@ -1,6 +1,7 @@
 /*
  * front.c: the line router shared by both front ends (see front.h).
  */
+#include "tr.h"
 #include "front.h"
 
 #include <stdarg.h>
@@ -52,12 +53,12 @@ const char *
 front_prompt(const struct front *f)
 {
 	if (drive_phase(f->d) == DRIVE_ASKING)
-		return "go on without verification? [y/N] ";
+		return _("go on without verification? [y/N] ");
 	switch (f->mode) {
 	case FRONT_USER:
-		return "user: ";
+		return _("user: ");
 	case FRONT_PASSWORD:
-		return "password: ";
+		return _("password: ");
 	case FRONT_MAIL_FROM:
 		if (f->draft_from[0] != '\0')
 			return f->prompt;
@@ -65,14 +66,14 @@ front_prompt(const struct front *f)
 	case FRONT_RCPT_TO:
 		if (f->rcpts == 0 && f->draft_to[0] != '\0')
 			return f->prompt;
-		return f->rcpts == 0 ? "RCPT TO: " : "RCPT TO (empty line: done): ";
+		return f->rcpts == 0 ? "RCPT TO: " : _("RCPT TO (empty line: done): ");
 	case FRONT_SMTP:
 		break;
 	}
 	if (drive_in_data(f->d))
 		return "data> ";
 	if (drive_wants_secret(f->d))
-		return "auth (hidden)> ";
+		return _("auth (hidden)> ");
 	return "smtp> ";
 }
 
@@ -160,10 +161,10 @@ front_compose_draft(struct front *f)
 	if (composer_header(&c, "To", value, sizeof(value)))
 		front_header_addr(value, f->draft_to, sizeof(f->draft_to));
 	if (!composer_header(&c, "Subject", value, sizeof(value)))
-		snprintf(value, sizeof(value), "(none)");
+		snprintf(value, sizeof(value), _("(none)"));
 	front_say(f, DRIVE_INFO,
-		  "your saved draft (Subject: %.120s, %zu lines) opens in the composer after "
-		  "354; F5 there starts a new message instead",
+		  _("your saved draft (Subject: %.120s, %zu lines) opens in the composer after "
+		    "354; F5 there starts a new message instead"),
 		  value, c.nlines);
 	composer_free(&c);
 }
@@ -175,23 +176,23 @@ front_auth_start(struct front *f, const char *arg)
 	const char *mech = arg[0] != '\0' ? arg : drive_auth_pick(f->d);
 
 	if (!drive_connected(f->d)) {
-		front_say(f, DRIVE_ERROR, "not connected (/reconnect connects again)");
+		front_say(f, DRIVE_ERROR, _("not connected (/reconnect connects again)"));
 		return;
 	}
 	if (mech == NULL) {
 		front_say(f, DRIVE_ERROR,
-			  "the server advertised no AUTH mechanism ehlo knows "
-			  "(send EHLO first, or name one: /auth PLAIN)");
+			  _("the server advertised no AUTH mechanism ehlo knows "
+			    "(send EHLO first, or name one: /auth PLAIN)"));
 		return;
 	}
 	if (!drive_tls(f->d))
 		front_say(f, DRIVE_NOTE,
-			  "no TLS: the password would cross the network readable "
-			  "by anyone on the path (STARTTLS first, unless this is "
-			  "a practice server on this machine)");
+			  _("no TLS: the password would cross the network readable "
+			    "by anyone on the path (STARTTLS first, unless this is "
+			    "a practice server on this machine)"));
 	snprintf(f->mech, sizeof(f->mech), "%s", mech);
 	f->mode = FRONT_USER;
-	front_say(f, DRIVE_INFO, "AUTH %s: type the user name, then the password (hidden)",
+	front_say(f, DRIVE_INFO, _("AUTH %s: type the user name, then the password (hidden)"),
 		  f->mech);
 }
 
@@ -208,70 +209,70 @@ front_slash(struct front *f, const char *line)
 		return FRONT_OK;
 	case CMD_STARTTLS:
 		if (drive_tls(f->d))
-			front_say(f, DRIVE_ERROR, "TLS is already active");
+			front_say(f, DRIVE_ERROR, _("TLS is already active"));
 		else
 			front_send(f, "STARTTLS");
 		return FRONT_OK;
 	case CMD_COMPOSE:
 		if (!drive_connected(f->d)) {
-			front_say(f, DRIVE_ERROR, "not connected (/reconnect connects again)");
+			front_say(f, DRIVE_ERROR, _("not connected (/reconnect connects again)"));
 			return FRONT_OK;
 		}
 		if (drive_in_data(f->d)) {
 			front_say(f, DRIVE_ERROR,
-				  "the server waits for the message already (354)%s",
-				  f->composer ? ": F7 opens the composer" : "");
+				  _("the server waits for the message already (354)%s"),
+				  f->composer ? _(": F7 opens the composer") : "");
 			return FRONT_OK;
 		}
 		if (drive_state(f->d) == PROTO_CONNECTED || drive_state(f->d) == PROTO_BANNER) {
 			front_say(f, DRIVE_ERROR,
-				  "greet the server first: type EHLO and a name for your "
-				  "machine (EHLO me.example), then /compose");
+				  _("greet the server first: type EHLO and a name for your "
+				    "machine (EHLO me.example), then /compose"));
 			return FRONT_OK;
 		}
 		if (drive_state(f->d) == PROTO_MAIL || drive_state(f->d) == PROTO_RCPT) {
 			front_say(f, DRIVE_INFO,
-				  "a transaction is open already: RSET ends it, so the "
-				  "new one starts clean");
+				  _("a transaction is open already: RSET ends it, so the "
+				    "new one starts clean"));
 			front_send(f, "RSET");
 		}
 		front_say(f, DRIVE_INFO,
-			  "/compose: the sender (MAIL FROM), the recipients (RCPT TO, an empty "
-			  "line ends them), then DATA; each reply is explained as it comes.%s",
-			  f->composer ? " After 354 the composer opens."
-				      : " After 354 type the message; a line of only \".\" "
-					"ends it.");
+			  _("/compose: the sender (MAIL FROM), the recipients (RCPT TO, an empty "
+			    "line ends them), then DATA; each reply is explained as it comes.%s"),
+			  f->composer ? _(" After 354 the composer opens.")
+				      : _(" After 354 type the message; a line of only \".\" "
+					  "ends it."));
 		front_compose_draft(f);
 		if (f->draft_from[0] != '\0')
-			snprintf(f->prompt, sizeof(f->prompt),
-				 "MAIL FROM (empty: %.200s): ", f->draft_from);
+			snprintf(f->prompt, sizeof(f->prompt), _("MAIL FROM (empty: %.200s): "),
+				 f->draft_from);
 		f->mode = FRONT_MAIL_FROM;
 		f->rcpts = 0;
 		return FRONT_OK;
 	case CMD_SAVE: {
 		if (arg[0] == '\0') {
 			front_say(f, DRIVE_ERROR,
-				  "/save needs a file name (.json or .jsonl: JSON Lines)");
+				  _("/save needs a file name (.json or .jsonl: JSON Lines)"));
 			return FRONT_OK;
 		}
 		size_t n = strlen(arg);
 		bool json = (n > 5 && strcmp(arg + n - 5, ".json") == 0) ||
 			    (n > 6 && strcmp(arg + n - 6, ".jsonl") == 0);
 		if (transcript_save(drive_transcript(f->d), arg, json) != 0)
-			front_say(f, DRIVE_ERROR, "could not save %s", arg);
+			front_say(f, DRIVE_ERROR, _("could not save %s"), arg);
 		else
 			front_say(f, DRIVE_INFO,
-				  "transcript saved to %s (%s, secrets masked, mode 0600)", arg,
-				  json ? "JSON Lines" : "text");
+				  _("transcript saved to %s (%s, secrets masked, mode 0600)"), arg,
+				  json ? "JSON Lines" : _("text"));
 		return FRONT_SAVED;
 	}
 	case CMD_EXPLAIN:
 	case CMD_FIND:
 		if (arg[0] == '\0') {
 			front_say(f, DRIVE_ERROR,
-				  k == CMD_FIND ? "/find needs a text to look for"
-						: "/explain needs a code: /explain 550, "
-						  "/explain 5.7.26");
+				  k == CMD_FIND ? _("/find needs a text to look for")
+						: _("/explain needs a code: /explain 550, "
+						    "/explain 5.7.26"));
 			return FRONT_OK;
 		}
 		snprintf(f->arg, sizeof(f->arg), "%s", arg);
@@ -287,8 +288,8 @@ front_slash(struct front *f, const char *line)
 		return FRONT_QUIT;
 	case CMD_UNKNOWN:
 		front_say(f, DRIVE_ERROR,
-			  "unknown command %s (/help lists them; a line for the server "
-			  "does not start with /)",
+			  _("unknown command %s (/help lists them; a line for the server "
+			    "does not start with /)"),
 			  line);
 		return FRONT_OK;
 	case CMD_NONE:
@@ -318,7 +319,7 @@ front_enter(struct front *f, const char *line)
 	case FRONT_PASSWORD:
 		f->mode = FRONT_SMTP;
 		if (drive_auth(f->d, f->mech, f->user, line, err, sizeof(err)) != 0)
-			front_say(f, DRIVE_ERROR, "/auth: %s", err);
+			front_say(f, DRIVE_ERROR, _("/auth: %s"), err);
 		OPENSSL_cleanse(f->user, sizeof(f->user));
 		return FRONT_OK;
 	case FRONT_MAIL_FROM:
@@ -328,8 +329,8 @@ front_enter(struct front *f, const char *line)
 		}
 		f->draft_from[0] = '\0';
 		if (f->draft_to[0] != '\0')
-			snprintf(f->prompt, sizeof(f->prompt),
-				 "RCPT TO (empty: %.200s): ", f->draft_to);
+			snprintf(f->prompt, sizeof(f->prompt), _("RCPT TO (empty: %.200s): "),
+				 f->draft_to);
 		front_angle(line, buf, sizeof(buf) - 16);
 		{
 			char cmd[sizeof(buf) + 16];
@@ -347,7 +348,7 @@ front_enter(struct front *f, const char *line)
 		if (line[0] == '\0') {
 			f->mode = FRONT_SMTP;
 			if (f->rcpts == 0) {
-				front_say(f, DRIVE_INFO, "/compose stopped: no recipient");
+				front_say(f, DRIVE_INFO, _("/compose stopped: no recipient"));
 				return FRONT_OK;
 			}
 			front_send(f, "DATA");

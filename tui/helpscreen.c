@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "keys.h"
+#include "tr.h"
 #include "screen-int.h"
 #include "wrap.h"
 
@@ -19,14 +20,15 @@ helpscreen_draw(struct screen *s)
 		n++;
 	screen_blank(&r);
 	attrset(A_BOLD);
-	screen_text(r.y, 1, "ehlo: keys and commands", 23, r.w - 2);
+	const char *title = _("ehlo: keys and commands");
+	screen_text(r.y, 1, title, strlen(title), r.w - 2);
 	attrset(A_NORMAL);
 	if (s->help_scroll > (int)n - 1)
 		s->help_scroll = n > 0 ? (int)n - 1 : 0;
 	/* Long entries wrap (at 80 columns some do), continuation rows indented. */
 	int row = 1;
 	for (size_t i = (size_t)s->help_scroll; i < n && row < r.h; i++) {
-		const char *t = note_help_text[i];
+		const char *t = note_help_line(i);
 		size_t len = strlen(t), off = 0;
 		int indent = 0;
 		do {

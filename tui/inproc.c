@@ -1,6 +1,7 @@
 /*
  * inproc.c: the in-process practice server (see inproc.h).
  */
+#include "tr.h"
 #include "inproc.h"
 
 #include <stdio.h>
@@ -50,7 +51,7 @@ inproc_start(const char *scenario, char *err, size_t errlen)
 	struct inproc *p = calloc(1, sizeof(*p));
 
 	if (p == NULL) {
-		snprintf(err, errlen, "out of memory");
+		snprintf(err, errlen, _("out of memory"));
 		return NULL;
 	}
 	server_options_init(&o);
@@ -69,17 +70,18 @@ inproc_start(const char *scenario, char *err, size_t errlen)
 	snprintf(p->port, sizeof(p->port), "%d", server_port(p->srv));
 	const char *pem = server_cert_pem(p->srv);
 	if (pem == NULL || inproc_write_pem(p, pem) != 0) {
-		snprintf(err, errlen, "cannot write the practice certificate to a temporary file");
+		snprintf(err, errlen,
+			 _("cannot write the practice certificate to a temporary file"));
 		inproc_stop(p);
 		return NULL;
 	}
 	if (server_start(p->srv) != 0) {
-		snprintf(err, errlen, "cannot start the practice server's thread");
+		snprintf(err, errlen, _("cannot start the practice server's thread"));
 		inproc_stop(p);
 		return NULL;
 	}
 	snprintf(p->about, sizeof(p->about),
-		 "practice server on 127.0.0.1 port %s (scenario %s); demo account: %s / %s",
+		 _("practice server on 127.0.0.1 port %s (scenario %s); demo account: %s / %s"),
 		 p->port, scenario != NULL ? scenario : "default", SERVER_DEMO_USER,
 		 SERVER_DEMO_PASSWORD);
 	return p;

@@ -46,4 +46,7 @@ void note_short(const struct lines_reply *r, char *what, size_t whatcap, char *n
 /* The text of the keys and slash commands (for F1 and /help), one entry per line. */
 extern const char *const note_help_text[];
 
+/* Line i of that text in the language in use; NULL past the end. */
+const char *note_help_line(size_t i);
+
 #endif

@@ -16,6 +16,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "tr.h"
 #include "draft.h"
 #include "loop.h"
 #include "sanitize.h"
@@ -105,11 +106,11 @@ pane_compose_fresh(struct screen *s)
 	if (composer_template(&c->model, c->from[0] != '\0' ? c->from : NULL, to, c->nto, NULL, err,
 			      sizeof(err)) != 0) {
 		composer_template(&c->model, NULL, NULL, 0, NULL, err, sizeof(err));
-		pane_compose_say(s, " the envelope could not go into the headers: %s", err);
+		pane_compose_say(s, _(" the envelope could not go into the headers: %s"), err);
 		return;
 	}
-	pane_compose_say(s, " a new message: From, To and Subject come from the envelope; "
-			    "edit any header, write the body");
+	pane_compose_say(s, _(" a new message: From, To and Subject come from the envelope; "
+			      "edit any header, write the body"));
 }
 
 /* Open the composer: the saved draft when there is one, else a new message. */
@@ -136,8 +137,8 @@ pane_compose_open(struct screen *s)
 		composer_set_text(&c->model, text, len);
 		free(text);
 		c->saved_gen = c->model.generation;
-		pane_compose_say(s, " your saved draft is back (F5: a new message from the "
-				    "envelope instead)");
+		pane_compose_say(s, _(" your saved draft is back (F5: a new message from the "
+				      "envelope instead)"));
 	} else {
 		pane_compose_fresh(s);
 		c->saved_gen = 0; /* saved at the first pause */
@@ -171,13 +172,13 @@ pane_compose_send(struct screen *s)
 	struct compose *c = &s->compose;
 
 	if (!drive_connected(s->d)) {
-		pane_compose_say(s, " not connected: the draft is kept. Esc, /reconnect, then "
-				    "/compose");
+		pane_compose_say(s, _(" not connected: the draft is kept. Esc, /reconnect, then "
+				      "/compose"));
 		return;
 	}
 	if (!drive_in_data(s->d)) {
-		pane_compose_say(s, " the server is not waiting for a message (no 354 to DATA): "
-				    "Esc, then /compose walks through MAIL FROM, RCPT TO, DATA");
+		pane_compose_say(s, _(" the server is not waiting for a message (no 354 to DATA): "
+				      "Esc, then /compose walks through MAIL FROM, RCPT TO, DATA"));
 		return;
 	}
 	c->saved_gen = 0; /* force: the draft on disk must be exactly what goes out */
@@ -185,14 +186,14 @@ pane_compose_send(struct screen *s)
 	free(c->sendbuf);
 	c->sendbuf = composer_text(&c->model, false, &c->sendlen);
 	if (c->sendbuf == NULL) {
-		pane_compose_say(s, " out of memory");
+		pane_compose_say(s, _(" out of memory"));
 		return;
 	}
 	c->sendoff = 0;
 	c->send_line = 0;
 	c->sent = true;
 	c->phase = COMPOSE_SENDING;
-	pane_compose_say(s, " sending...");
+	pane_compose_say(s, _(" sending..."));
 	screen_touch(s);
 }
 
@@ -212,7 +213,7 @@ pane_compose_send_manual(struct screen *s)
 		if (drive_input(s->d, l->text != NULL ? l->text : "", l->len, err, sizeof(err)) !=
 		    0) {
 			c->phase = COMPOSE_EDITING;
-			pane_compose_say(s, " stopped at line %zu: %s", c->send_line + 1, err);
+			pane_compose_say(s, _(" stopped at line %zu: %s"), c->send_line + 1, err);
 			return;
 		}
 		c->sendoff += l->len + 2;
@@ -220,15 +221,15 @@ pane_compose_send_manual(struct screen *s)
 		if (!drive_in_data(s->d)) {
 			/* That was the user's "." line: the server now answers the message. */
 			c->phase = COMPOSE_WAITING;
-			pane_compose_say(s,
-					 " your \".\" line ended the data; the server answers...");
+			pane_compose_say(
+				s, _(" your \".\" line ended the data; the server answers..."));
 			return;
 		}
 	}
 	if (c->send_line < c->model.nlines)
 		return;
-	pane_compose_close(s, " manual: every line is sent and no line of only \".\" came, so "
-			      "the server is still reading the message. Type . alone to end it");
+	pane_compose_close(s, _(" manual: every line is sent and no line of only \".\" came, so "
+				"the server is still reading the message. Type . alone to end it"));
 }
 
 /* Feed what the driver takes now; finish with <CRLF>.<CRLF> at the end. */
@@ -245,8 +246,9 @@ pane_compose_feed(struct screen *s)
 	while (c->sendoff < c->sendlen) {
 		long took = drive_data_feed(s->d, c->sendbuf + c->sendoff, c->sendlen - c->sendoff);
 		if (took < 0) {
-			pane_compose_close(s, " the session left DATA while sending: the draft is "
-					      "kept");
+			pane_compose_close(s,
+					   _(" the session left DATA while sending: the draft is "
+					     "kept"));
 			return;
 		}
 		if (took == 0)
@@ -257,13 +259,13 @@ pane_compose_feed(struct screen *s)
 	if (c->sendoff < c->sendlen)
 		return;
 	if (drive_data_finish(s->d, err, sizeof(err)) != 0) {
-		if (strstr(err, "still being sent") != NULL)
+		if (strcmp(err, _("the body is still being sent; try again")) == 0)
 			return; /* the buffer drains first */
-		pane_compose_close(s, " the end of data could not be sent: the draft is kept");
+		pane_compose_close(s, _(" the end of data could not be sent: the draft is kept"));
 		return;
 	}
 	c->phase = COMPOSE_WAITING;
-	pane_compose_say(s, " sent, then <CRLF>.<CRLF>; waiting for the server's answer...");
+	pane_compose_say(s, _(" sent, then <CRLF>.<CRLF>; waiting for the server's answer..."));
 }
 
 /* After each wake-up: lint, the draft, sending, a dropped connection. */
@@ -278,10 +280,10 @@ pane_compose_tick(struct screen *s)
 		pane_compose_save(s);
 		pane_compose_close(s,
 				   c->draft[0] != '\0'
-					   ? " the connection is gone: your draft is kept. "
-					     "/reconnect, then /compose offers it back"
-					   : " the connection is gone (no place to keep a draft: "
-					     "HOME is not set)");
+					   ? _(" the connection is gone: your draft is kept. "
+					       "/reconnect, then /compose offers it back")
+					   : _(" the connection is gone (no place to keep a draft: "
+					       "HOME is not set)"));
 		return;
 	}
 	if (c->phase == COMPOSE_SENDING) {
@@ -352,12 +354,12 @@ pane_compose_reply(struct screen *s, const struct drive_reply *r)
 		if (c->draft[0] != '\0')
 			draft_remove(c->draft);
 		c->saved_gen = c->model.generation;
-		pane_compose_close(s, " the server took the message (see the explanation); "
-				      "the draft is removed");
+		pane_compose_close(s, _(" the server took the message (see the explanation); "
+					"the draft is removed"));
 		return;
 	}
-	pane_compose_close(s, " the server refused the message (see the explanation): "
-			      "the draft is kept; fix it and /compose sends it again");
+	pane_compose_close(s, _(" the server refused the message (see the explanation): "
+				"the draft is kept; fix it and /compose sends it again"));
 }
 
 /* Save what is pending and free the model (at exit). */
@@ -390,13 +392,13 @@ pane_compose_editor(struct screen *s)
 	if (ed == NULL || ed[0] == '\0')
 		ed = "vi";
 	if (c->draft[0] == '\0') {
-		pane_compose_say(s, " no draft file (HOME is not set): no editor");
+		pane_compose_say(s, _(" no draft file (HOME is not set): no editor"));
 		return;
 	}
 	c->saved_gen = 0;
 	pane_compose_save(s);
 	if (c->save_failed) {
-		pane_compose_say(s, " the draft could not be written: no editor");
+		pane_compose_say(s, _(" the draft could not be written: no editor"));
 		return;
 	}
 	def_prog_mode();
@@ -432,18 +434,18 @@ pane_compose_editor(struct screen *s)
 	clearok(curscr, TRUE);
 	screen_touch(s);
 	if (pid < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		pane_compose_say(s, " the editor (%.100s) did not end well: the text is unchanged",
-				 ed);
+		pane_compose_say(
+			s, _(" the editor (%.100s) did not end well: the text is unchanged"), ed);
 		return;
 	}
 	if (draft_load(c->draft, &text, &len) != 0) {
-		pane_compose_say(s, " the draft could not be read back");
+		pane_compose_say(s, _(" the draft could not be read back"));
 		return;
 	}
 	composer_set_text(&c->model, text, len);
 	free(text);
 	c->saved_gen = c->model.generation;
-	pane_compose_say(s, " back from the editor: %zu lines", c->model.nlines);
+	pane_compose_say(s, _(" back from the editor: %zu lines"), c->model.nlines);
 }
 
 /* Encode a character as UTF-8 (at most 4 bytes). */
@@ -499,7 +501,7 @@ pane_compose_key(struct screen *s, int ch, bool is_code, bool lone_esc)
 	if (c->phase != COMPOSE_EDITING) {
 		/* While sending only Esc does something: it closes the view, not the sending. */
 		if (lone_esc && c->phase == COMPOSE_WAITING)
-			pane_compose_close(s, " waiting for the server's answer to the message");
+			pane_compose_close(s, _(" waiting for the server's answer to the message"));
 		return;
 	}
 	if (c->status[0] != '\0' && !(is_code && ch == KEY_RESIZE)) {
@@ -510,9 +512,9 @@ pane_compose_key(struct screen *s, int ch, bool is_code, bool lone_esc)
 		if (lone_esc)
 			pane_compose_close(
 				s, drive_in_data(s->d)
-					   ? " composer closed, draft kept. The server still "
-					     "waits for the message: F7 reopens the composer"
-					   : " composer closed, draft kept: /compose offers it");
+					   ? _(" composer closed, draft kept. The server still "
+					       "waits for the message: F7 reopens the composer")
+					   : _(" composer closed, draft kept: /compose offers it"));
 		return; /* Esc before a key (Alt): nothing of ours */
 	}
 	if (is_code) {
@@ -565,10 +567,10 @@ pane_compose_key(struct screen *s, int ch, bool is_code, bool lone_esc)
 			m->manual = !m->manual;
 			c->lint_gen = 0;
 			pane_compose_say(
-				s, m->manual ? " manual: you end the data with a line of only "
-					       "\".\" yourself (Ctrl-D sends up to it)"
-					     : " automatic: ehlo doubles a lone \".\" and adds "
-					       "<CRLF>.<CRLF> at the end");
+				s, m->manual ? _(" manual: you end the data with a line of only "
+						 "\".\" yourself (Ctrl-D sends up to it)")
+					     : _(" automatic: ehlo doubles a lone \".\" and adds "
+						 "<CRLF>.<CRLF> at the end"));
 			break;
 		case KEY_F(5):
 			pane_compose_fresh(s);
@@ -615,8 +617,8 @@ pane_compose_key(struct screen *s, int ch, bool is_code, bool lone_esc)
 	if (m->capped) {
 		m->capped = false;
 		pane_compose_say(s,
-				 " a limit was reached (%u lines, %u bytes a line, %u bytes): "
-				 "the rest was not taken",
+				 _(" a limit was reached (%u lines, %u bytes a line, %u bytes): "
+				   "the rest was not taken"),
 				 (unsigned)COMPOSER_LINES_MAX, (unsigned)COMPOSER_LINE_MAX,
 				 (unsigned)COMPOSER_BYTES_MAX);
 	}
@@ -703,9 +705,10 @@ pane_compose_draw_text(struct screen *s, int y0, int rows, int *cur_y, int *cur_
 		attrset(A_NORMAL);
 		if (l->len == 0 && i + 1 == body) {
 			attrset(A_DIM);
-			if (i != m->cy)
-				pane_compose_run(y, gutter,
-						 "(empty line: headers above, body below)", 39, w);
+			if (i != m->cy) {
+				const char *t = _("(empty line: headers above, body below)");
+				pane_compose_run(y, gutter, t, strlen(t), w);
+			}
 			attrset(A_NORMAL);
 		}
 		size_t start = 0;
@@ -750,18 +753,17 @@ pane_compose_draw_wire(struct screen *s, int y0, int rows)
 		attrset(A_NORMAL);
 		if (flags & COMPOSER_WIRE_AFTER) {
 			attrset(A_DIM);
-			pane_compose_run(y, x,
-					 "(not sent: after your \".\" line the data has ended)", 51,
-					 w);
+			const char *t = _("(not sent: after your \".\" line the data has ended)");
+			pane_compose_run(y, x, t, strlen(t), w);
 			attrset(A_NORMAL);
 			continue;
 		}
 		if (flags & COMPOSER_WIRE_NONE) {
 			const char *t =
 				i >= m->nlines
-					? "manual: ehlo adds no end of data; your line of only "
-					  "\".\" is it"
-					: "(nothing: the line end before was the last byte)";
+					? _("manual: ehlo adds no end of data; your line of only "
+					    "\".\" is it")
+					: _("(nothing: the line end before was the last byte)");
 			attrset(A_DIM);
 			pane_compose_run(y, x, t, strlen(t), w);
 			attrset(A_NORMAL);
@@ -787,11 +789,11 @@ pane_compose_draw_wire(struct screen *s, int y0, int rows)
 		}
 		const char *note = NULL;
 		if (flags & COMPOSER_WIRE_ADDED)
-			note = "  <- ehlo adds this: the end of data";
+			note = _("  <- ehlo adds this: the end of data");
 		else if (flags & COMPOSER_WIRE_STUFFED)
-			note = "  <- dot added: the server removes it";
+			note = _("  <- dot added: the server removes it");
 		else if (flags & COMPOSER_WIRE_BARE_LF)
-			note = "  <- was a bare LF: CRLF goes out";
+			note = _("  <- was a bare LF: CRLF goes out");
 		if (note != NULL) {
 			attrset(screen_attr(s, SCREEN_PAIR_INFO, A_DIM));
 			pane_compose_run(y, x, note, strlen(note), w - (x - gutter));
@@ -830,15 +832,17 @@ pane_compose_draw_lint(struct screen *s, int y0, int rows)
 	if (c->mime_line != 0)
 		total++;
 	mvhline(y0, 0, ACS_HLINE, s->cols);
-	snprintf(title, sizeof(title), " what would go wrong: %zu finding%s%s ", total,
-		 total == 1 ? "" : "s",
-		 c->lint_caps_seen ? "" : " (no EHLO yet: 8BITMIME, SMTPUTF8, SIZE unknown)");
+	snprintf(title, sizeof(title),
+		 total == 1 ? _(" what would go wrong: %zu finding%s ")
+			    : _(" what would go wrong: %zu findings%s "),
+		 total,
+		 c->lint_caps_seen ? "" : _(" (no EHLO yet: 8BITMIME, SMTPUTF8, SIZE unknown)"));
 	attrset(A_BOLD);
 	pane_compose_run(y0, 2, title, strlen(title), s->cols - 4);
 	attrset(A_NORMAL);
 	if (total == 0 && rows > 1) {
 		attrset(screen_attr(s, SCREEN_PAIR_OK, A_NORMAL));
-		const char *ok = "  nothing: the message goes out as written";
+		const char *ok = _("  nothing: the message goes out as written");
 		pane_compose_run(y0 + 1, 0, ok, strlen(ok), s->cols);
 		attrset(A_NORMAL);
 		return;
@@ -855,8 +859,8 @@ pane_compose_draw_lint(struct screen *s, int y0, int rows)
 			break;
 		}
 		if (row == rows - 1 && i + 1 < c->lint.nissues) {
-			snprintf(line, sizeof(line), "  ... %zu more (the ! marks in the margin)",
-				 total - i);
+			snprintf(line, sizeof(line),
+				 _("  ... %zu more (the ! marks in the margin)"), total - i);
 			attrset(A_DIM);
 			pane_compose_run(y0 + row, 0, line, strlen(line), s->cols);
 			attrset(A_NORMAL);
@@ -893,9 +897,9 @@ pane_compose_draw_status(struct screen *s, int y)
 			for (int i = 0; i < 40; i++)
 				bar[i] = i < filled ? '#' : '.';
 			bar[40] = '\0';
-			snprintf(buf, sizeof(buf), " [%s] %3d%%  %zu of %zu bytes%s", bar, pct,
+			snprintf(buf, sizeof(buf), _(" [%s] %3d%%  %zu of %zu bytes%s"), bar, pct,
 				 done, total,
-				 c->phase == COMPOSE_WAITING ? "  waiting for the answer" : "");
+				 c->phase == COMPOSE_WAITING ? _("  waiting for the answer") : "");
 		} else {
 			snprintf(buf, sizeof(buf), " %s", c->status);
 		}
@@ -903,16 +907,16 @@ pane_compose_draw_status(struct screen *s, int y)
 		snprintf(buf, sizeof(buf), "%s", c->status);
 	} else {
 		const struct composer_line *l = &c->model.lines[c->model.cy];
-		snprintf(buf, sizeof(buf), " composer  line %zu/%zu col %d  %zu bytes  %s  %s%s",
+		snprintf(buf, sizeof(buf), _(" composer  line %zu/%zu col %d  %zu bytes  %s  %s%s"),
 			 c->model.cy + 1, c->model.nlines,
 			 pane_compose_width(l->text, c->model.cx) + 1, c->model.bytes,
-			 c->model.manual ? "manual: your \".\" line ends it"
-					 : "auto: ehlo ends the data",
-			 c->draft[0] == '\0'		       ? "no draft file"
-			 : c->save_failed		       ? "DRAFT NOT SAVED"
-			 : c->saved_gen == c->model.generation ? "draft saved"
-							       : "draft: saving soon",
-			 drive_in_data(s->d) ? "" : "  (server not in DATA)");
+			 c->model.manual ? _("manual: your \".\" line ends it")
+					 : _("auto: ehlo ends the data"),
+			 c->draft[0] == '\0'		       ? _("no draft file")
+			 : c->save_failed		       ? _("DRAFT NOT SAVED")
+			 : c->saved_gen == c->model.generation ? _("draft saved")
+							       : _("draft: saving soon"),
+			 drive_in_data(s->d) ? "" : _("  (server not in DATA)"));
 	}
 	attrset(A_BOLD);
 	pane_compose_run(y, 0, buf, strlen(buf), s->cols);
@@ -946,9 +950,9 @@ pane_compose_draw(struct screen *s)
 		pane_compose_draw_text(s, y0, rows, &cur_y, &cur_x);
 	if (lint_rows > 0)
 		pane_compose_draw_lint(s, lint_y, lint_rows);
-	const char *keys = c->wire ? " WIRE VIEW (F2: back to the text)  Ctrl-D send  Esc leave"
-				   : " Ctrl-D send  Esc leave  F2 wire  F3 $EDITOR  F4 manual  "
-				     "F5 new  F1 help";
+	const char *keys = c->wire ? _(" WIRE VIEW (F2: back to the text)  Ctrl-D send  Esc leave")
+				   : _(" Ctrl-D send  Esc leave  F2 wire  F3 $EDITOR  F4 manual  "
+				       "F5 new  F1 help");
 	mvhline(s->keys.y, 0, ' ', s->cols);
 	attrset(A_DIM);
 	pane_compose_run(s->keys.y, 0, keys, strlen(keys), s->cols);

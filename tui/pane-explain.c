@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "tr.h"
 #include "keys.h"
 #include "screen-int.h"
 #include "wrap.h"
@@ -55,9 +56,9 @@ pane_explain_draw(struct screen *s)
 	if (r.h <= 0 || r.w <= 2)
 		return;
 	if (s->side_by_side) {
-		const char *title = s->note_override		? " /explain (F4: back)"
-				    : lines_selecting(s->lines) ? " Selected reply (F4: newest)"
-								: " Explanation";
+		const char *title = s->note_override		? _(" /explain (F4: back)")
+				    : lines_selecting(s->lines) ? _(" Selected reply (F4: newest)")
+								: _(" Explanation");
 		attrset(A_REVERSE);
 		mvhline(r.y, r.x, ' ', r.w);
 		screen_text(r.y, r.x, title, strlen(title), r.w);
@@ -94,8 +95,8 @@ pane_explain_draw(struct screen *s)
 		attrset(A_NORMAL);
 	}
 	if (more || s->explain_scroll > 0) {
-		const char *hint = more ? " Shift-PgDn: more " : " Shift-PgUp: back ";
-		int hw = (int)strlen(hint);
+		const char *hint = more ? _(" Shift-PgDn: more ") : _(" Shift-PgUp: back ");
+		int hw = wrap_width(hint, strlen(hint));
 		if (hw < r.w) {
 			/* The hint gets a row of its own: a half-hidden sentence reads as a whole
 			 * one. */

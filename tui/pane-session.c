@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "tr.h"
 #include "keys.h"
 #include "screen-int.h"
 #include "wrap.h"
@@ -105,8 +106,8 @@ pane_session_draw(struct screen *s)
 		y = top - 1;
 	}
 	if (!lines_at_end(s->lines)) {
-		const char *more = " more below: PgDn, F4 ";
-		int w = (int)strlen(more);
+		const char *more = _(" more below: PgDn, F4 ");
+		int w = wrap_width(more, strlen(more));
 		if (w < r->w) {
 			attrset(A_REVERSE);
 			mvaddstr(r->y + r->h - 1, r->x + r->w - w, more);
@@ -131,8 +132,9 @@ pane_session_key(struct screen *s, int action)
 	case KEYS_PREV_REPLY:
 	case KEYS_NEXT_REPLY:
 		if (!lines_select(s->lines, action == KEYS_PREV_REPLY ? -1 : 1))
-			snprintf(s->message, sizeof(s->message), "no %s reply",
-				 action == KEYS_PREV_REPLY ? "earlier" : "later");
+			snprintf(s->message, sizeof(s->message), "%s",
+				 action == KEYS_PREV_REPLY ? _("no earlier reply")
+							   : _("no later reply"));
 		s->note_override = false;
 		s->dirty_explain = true;
 		s->dirty_all = true;
@@ -148,9 +150,9 @@ pane_session_key(struct screen *s, int action)
 		break;
 	case KEYS_FIND_NEXT:
 		if (s->find[0] == '\0')
-			snprintf(s->message, sizeof(s->message), "/find TEXT first");
+			snprintf(s->message, sizeof(s->message), _("/find TEXT first"));
 		else if (!lines_find(s->lines, s->find, true))
-			snprintf(s->message, sizeof(s->message), "no more lines with that text");
+			snprintf(s->message, sizeof(s->message), _("no more lines with that text"));
 		s->note_override = false;
 		s->dirty_explain = true;
 		s->dirty_all = true;

@@ -6,6 +6,7 @@
  * typed after 354 go through the message lint; its findings are announced, with the body's
  * line numbers, when the "." line ends the data.
  */
+#include "tr.h"
 #include "plain.h"
 
 #include <errno.h>
@@ -133,7 +134,7 @@ plain_on_ask(void *arg, enum drive_ask what)
 
 	/* A terminal shows the question as the prompt; a pipe's reader needs it in the output. */
 	if (!p->tty && what == DRIVE_ASK_CERT)
-		printf("?? go on without verification? [y/N] (the next input line answers)\n");
+		printf(_("?? go on without verification? [y/N] (the next input line answers)\n"));
 }
 
 /* Hide or show what is typed on the terminal. */
@@ -220,15 +221,15 @@ plain_line(struct plain *p, const char *line)
 		break;
 	case FRONT_HELP:
 		for (size_t i = 0; note_help_text[i] != NULL; i++)
-			printf("%s\n", note_help_text[i]);
+			printf("%s\n", note_help_line(i));
 		break;
 	case FRONT_EXPLAIN:
 		note_for_arg(p->front.arg, &n);
 		plain_print_note(&n);
 		break;
 	case FRONT_FIND:
-		printf("== /find works in the full-screen explorer; here, use your terminal's "
-		       "search\n");
+		printf(_("== /find works in the full-screen explorer; here, use your terminal's "
+			 "search\n"));
 		break;
 	case FRONT_CLEAR:
 	case FRONT_OK:
@@ -278,7 +279,7 @@ plain_sync_prompt(struct plain *p)
 		}
 		p->hidden = true;
 		plain_echo(p, false);
-		printf("%s(hidden) ", prompt);
+		printf(_("%s(hidden) "), prompt);
 		fflush(stdout);
 		return;
 	}

@@ -4,6 +4,7 @@
  * hooks, and the dispatch of keys to the part they belong to. Drawing happens once per loop
  * iteration, in screen_tick, whatever number of lines arrived: redraws are coalesced.
  */
+#include "tr.h"
 #include "screen.h"
 
 #include <locale.h>
@@ -98,9 +99,9 @@ screen_draw_sep(struct screen *s)
 	}
 	mvhline(r->y, r->x, ACS_HLINE, r->w);
 	const char *title = lines_selecting(s->lines)
-				    ? " explanation of the selected reply (F4: newest) "
-				    : " explanation ";
-	if ((int)strlen(title) + 2 < r->w)
+				    ? _(" explanation of the selected reply (F4: newest) ")
+				    : _(" explanation ");
+	if (wrap_width(title, strlen(title)) + 2 < r->w)
 		mvaddstr(r->y, 2, title);
 }
 
@@ -271,7 +272,8 @@ screen_key(struct screen *s, int ch, bool is_code, bool lone_esc)
 			pane_compose_open(s);
 		else
 			snprintf(s->message, sizeof(s->message),
-				 " F7 reopens the composer after 354 (DATA); /compose starts one");
+				 _(" F7 reopens the composer after 354 (DATA); /compose starts "
+				   "one"));
 		s->dirty_cmd = true;
 		return;
 	}
@@ -459,7 +461,7 @@ screen_main(struct screen *s, struct drive *d, const char *intro)
 	struct drive_view v;
 
 	if (!isatty(0) || !isatty(1)) {
-		fprintf(stderr, "ehlo: the explorer needs a terminal; use --plain for pipes\n");
+		fprintf(stderr, _("ehlo: the explorer needs a terminal; use --plain for pipes\n"));
 		return 2;
 	}
 	s->d = d;
@@ -467,12 +469,12 @@ screen_main(struct screen *s, struct drive *d, const char *intro)
 	front_init(&s->front, d, &v);
 	s->front.composer = true;
 	if (loop_init() != 0) {
-		fprintf(stderr, "ehlo: cannot set up signals\n");
+		fprintf(stderr, _("ehlo: cannot set up signals\n"));
 		return 1;
 	}
 	if (screen_start(s) != 0) {
 		loop_fini();
-		fprintf(stderr, "ehlo: cannot start the screen (TERM=%s)\n",
+		fprintf(stderr, _("ehlo: cannot start the screen (TERM=%s)\n"),
 			getenv("TERM") != NULL ? getenv("TERM") : "");
 		return 1;
 	}

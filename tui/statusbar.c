@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "screen-int.h"
+#include "tr.h"
 #include "wrap.h"
 
 /* Draw the status bar. */
@@ -20,18 +21,20 @@ statusbar_draw(struct screen *s)
 	if (drive_tls(d)) {
 		const struct transport_tls_summary *t = drive_tls_summary(d);
 		snprintf(tls, sizeof(tls), "%s %s", t != NULL ? t->protocol : "TLS",
-			 t != NULL && t->verified ? "verified" : "NOT VERIFIED");
+			 t != NULL && t->verified ? _("verified") : _("NOT VERIFIED"));
 	} else {
-		snprintf(tls, sizeof(tls), "no TLS");
+		snprintf(tls, sizeof(tls), "%s", _("no TLS"));
 	}
 	if (drive_authenticated(d))
 		snprintf(auth, sizeof(auth), "AUTH %s",
-			 drive_auth_user(d)[0] != '\0' ? drive_auth_user(d) : "ok");
+			 drive_auth_user(d)[0] != '\0' ? drive_auth_user(d) : _("ok"));
 	else
-		snprintf(auth, sizeof(auth), "no AUTH");
+		snprintf(auth, sizeof(auth), "%s", _("no AUTH"));
 	if (drive_connected(d))
 		snprintf(buf, sizeof(buf),
-			 " ehlo  %s:%s | %s | %s | %s | %02llu:%02llu:%02llu | %llu replies",
+			 /* TRANSLATORS: the status bar: host:port | TLS | AUTH | state | time |
+			    count. */
+			 _(" ehlo  %s:%s | %s | %s | %s | %02llu:%02llu:%02llu | %llu replies"),
 			 drive_host(d), drive_port(d), tls, auth, drive_state_words(d),
 			 ms / 3600000, ms / 60000 % 60, ms / 1000 % 60, drive_reply_count(d));
 	else
@@ -55,9 +58,9 @@ statusbar_keys_draw(struct screen *s)
 {
 	const struct screen_rect *r = &s->keys;
 	const char *text = s->message[0] != '\0' ? s->message
-			   : s->help_open	 ? " any key: close help   PgUp/PgDn: scroll"
-					  : " F1 help  F2/F3 walk replies  F4 newest  PgUp/PgDn "
-					    "scroll  F5 times  Tab complete  /quit";
+			   : s->help_open	 ? _(" any key: close help   PgUp/PgDn: scroll")
+					  : _(" F1 help  F2/F3 walk replies  F4 newest  PgUp/PgDn "
+					      "scroll  F5 times  Tab complete  /quit");
 
 	mvhline(r->y, r->x, ' ', r->w);
 	attrset(s->message[0] != '\0' ? A_BOLD : A_DIM);

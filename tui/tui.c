@@ -2,6 +2,7 @@
  * tui.c: the explorer's entry (see tui.h): the command line, the transcript file, the
  * in-process practice server when no host is given, then the full-screen or plain front end.
  */
+#include "tr.h"
 #include "tui.h"
 
 #include <fcntl.h>
@@ -24,24 +25,25 @@
 static void
 tui_usage(FILE *f)
 {
-	fputs("usage: ehlo [OPTIONS]                    explorer on the built-in practice server\n"
-	      "       ehlo [OPTIONS] HOST[:PORT]        explorer on a real server\n"
-	      "       ehlo practice [--scenario NAME]   practice server with a scenario\n"
-	      "       ehlo --plain [HOST[:PORT]]        the same as lines, no full screen\n"
-	      "\n"
-	      "options:\n"
-	      "  --tls                 EHLO and STARTTLS by ourselves on connect\n"
-	      "  --tls-on-connect      TLS from the first byte (port 465)\n"
-	      "  --insecure            go on when the certificate does not verify (and say so)\n"
-	      "  --cafile FILE         trust this CA (PEM) too\n"
-	      "  --tls-servername NAME name for SNI and the certificate check\n"
-	      "  --ehlo NAME           the name ehlo's own EHLO uses\n"
-	      "  --lang en|es          language of the explanations\n"
-	      "  --transcript FILE     write the session as it happens (.json: JSON Lines)\n"
-	      "  --scenario NAME       practice server scenario (--list-scenarios names them)\n"
-	      "  --plain               line mode (screen readers, logs, pipes)\n"
-	      "\n"
-	      "In the explorer: type SMTP as in telnet; /help lists ehlo's own commands.\n",
+	fputs(_("usage: ehlo [OPTIONS]                    explorer on the built-in practice "
+		"server\n"
+		"       ehlo [OPTIONS] HOST[:PORT]        explorer on a real server\n"
+		"       ehlo practice [--scenario NAME]   practice server with a scenario\n"
+		"       ehlo --plain [HOST[:PORT]]        the same as lines, no full screen\n"
+		"\n"
+		"options:\n"
+		"  --tls                 EHLO and STARTTLS by ourselves on connect\n"
+		"  --tls-on-connect      TLS from the first byte (port 465)\n"
+		"  --insecure            go on when the certificate does not verify (and say so)\n"
+		"  --cafile FILE         trust this CA (PEM) too\n"
+		"  --tls-servername NAME name for SNI and the certificate check\n"
+		"  --ehlo NAME           the name ehlo's own EHLO uses\n"
+		"  --lang en|es          language of the explanations\n"
+		"  --transcript FILE     write the session as it happens (.json: JSON Lines)\n"
+		"  --scenario NAME       practice server scenario (--list-scenarios names them)\n"
+		"  --plain               line mode (screen readers, logs, pipes)\n"
+		"\n"
+		"In the explorer: type SMTP as in telnet; /help lists ehlo's own commands.\n"),
 	      f);
 }
 
@@ -89,7 +91,7 @@ tui_parse(int argc, char **argv, struct tui_options *o, char *err, size_t errlen
 				continue;
 			const char *v = tui_value(argc, argv, &i, valued[k]);
 			if (v == NULL || v[0] == '\0') {
-				snprintf(err, errlen, "%s needs a value", valued[k]);
+				snprintf(err, errlen, _("%s needs a value"), valued[k]);
 				return -1;
 			}
 			*slots[k] = v;
@@ -112,21 +114,22 @@ tui_parse(int argc, char **argv, struct tui_options *o, char *err, size_t errlen
 		else if (strcmp(a, "practice") == 0 && target == NULL && !o->practice)
 			o->practice = true;
 		else if (a[0] == '-') {
-			snprintf(err, errlen, "unknown option %s", a);
+			snprintf(err, errlen, _("unknown option %s"), a);
 			return -1;
 		} else if (target == NULL && !o->practice) {
 			target = a;
 		} else {
-			snprintf(err, errlen, "unexpected argument %s", a);
+			snprintf(err, errlen, _("unexpected argument %s"), a);
 			return -1;
 		}
 	}
 	if (o->starttls && o->tls_on_connect) {
-		snprintf(err, errlen, "--tls and --tls-on-connect exclude each other");
+		snprintf(err, errlen, _("--tls and --tls-on-connect exclude each other"));
 		return -1;
 	}
 	if (o->scenario != NULL && target != NULL) {
-		snprintf(err, errlen, "--scenario is for the practice server, not for %s", target);
+		snprintf(err, errlen, _("--scenario is for the practice server, not for %s"),
+			 target);
 		return -1;
 	}
 	if (target == NULL) {
@@ -134,7 +137,7 @@ tui_parse(int argc, char **argv, struct tui_options *o, char *err, size_t errlen
 		return 0;
 	}
 	if (drive_split_hostport(target, o->host, sizeof(o->host), o->port, sizeof(o->port)) != 0) {
-		snprintf(err, errlen, "cannot read %s as HOST[:PORT]", target);
+		snprintf(err, errlen, _("cannot read %s as HOST[:PORT]"), target);
 		return -1;
 	}
 	return 0;
@@ -194,12 +197,12 @@ tui_main(int argc, char **argv)
 	}
 	/* No terminal (a pipe, a script, CI): the same session as lines, not an error. */
 	if (!o.plain && (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))) {
-		fprintf(stderr, "ehlo: not a terminal, so line mode (--plain); "
-				"run ehlo in a terminal for the full-screen explorer\n");
+		fprintf(stderr, _("ehlo: not a terminal, so line mode (--plain); "
+				  "run ehlo in a terminal for the full-screen explorer\n"));
 		o.plain = true;
 	}
 	if (o.lang != NULL && help_locale_init(o.lang) != 0) {
-		fprintf(stderr, "ehlo: no language %s (en, es)\n", o.lang);
+		fprintf(stderr, _("ehlo: no language %s (en, es)\n"), o.lang);
 		return EHLO_EXIT_USAGE;
 	}
 	memset(&dopt, 0, sizeof(dopt));
@@ -216,7 +219,7 @@ tui_main(int argc, char **argv)
 	if (o.practice) {
 		pr = inproc_start(o.scenario, err, sizeof(err));
 		if (pr == NULL) {
-			fprintf(stderr, "ehlo: the practice server did not start: %s\n", err);
+			fprintf(stderr, _("ehlo: the practice server did not start: %s\n"), err);
 			return EHLO_EXIT_INTERNAL;
 		}
 		dopt.host = "127.0.0.1";
@@ -238,7 +241,7 @@ tui_main(int argc, char **argv)
 		}
 		FILE *tf = o.transcript != NULL ? tui_open_transcript(d, o.transcript) : NULL;
 		if (o.transcript != NULL && tf == NULL)
-			fprintf(stderr, "ehlo: cannot write %s\n", o.transcript);
+			fprintf(stderr, _("ehlo: cannot write %s\n"), o.transcript);
 		rc = plain_main(p, d, pr != NULL ? inproc_about(pr) : NULL);
 		drive_free(d);
 		if (tf != NULL)
@@ -256,7 +259,7 @@ tui_main(int argc, char **argv)
 		}
 		FILE *tf = o.transcript != NULL ? tui_open_transcript(d, o.transcript) : NULL;
 		if (o.transcript != NULL && tf == NULL)
-			fprintf(stderr, "ehlo: cannot write %s\n", o.transcript);
+			fprintf(stderr, _("ehlo: cannot write %s\n"), o.transcript);
 		rc = screen_main(s, d, pr != NULL ? inproc_about(pr) : NULL);
 		drive_free(d);
 		if (tf != NULL)
