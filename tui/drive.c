@@ -366,7 +366,14 @@ drive_connect(struct drive *d)
 	d->auto_tls = d->starttls || retry_starttls;
 	d->auto_ehlo_sent = false;
 	d->auto_tls_sent = false;
-	drive_say(d, DRIVE_INFO, _("connected to %s"), transport_peer(d->tp));
+	/* transport_peer says "ADDR port N" (transport.h): the words are ours to translate. */
+	const char *peer = transport_peer(d->tp);
+	const char *sep = strstr(peer, " port ");
+	if (sep != NULL)
+		drive_say(d, DRIVE_INFO, _("connected to %.*s port %s"), (int)(sep - peer), peer,
+			  sep + 6);
+	else
+		drive_say(d, DRIVE_INFO, _("connected to %s"), peer);
 	drive_changed(d);
 	if (d->tls_on_connect && drive_handshake(d, false) != 0)
 		return -1;

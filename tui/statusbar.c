@@ -30,16 +30,25 @@ statusbar_draw(struct screen *s)
 			 drive_auth_user(d)[0] != '\0' ? drive_auth_user(d) : _("ok"));
 	else
 		snprintf(auth, sizeof(auth), "%s", _("no AUTH"));
-	if (drive_connected(d))
-		snprintf(buf, sizeof(buf),
-			 /* TRANSLATORS: the status bar: host:port | TLS | AUTH | state | time |
-			    count. */
-			 _(" ehlo  %s:%s | %s | %s | %s | %02llu:%02llu:%02llu | %llu replies"),
-			 drive_host(d), drive_port(d), tls, auth, drive_state_words(d),
-			 ms / 3600000, ms / 60000 % 60, ms / 1000 % 60, drive_reply_count(d));
-	else
+	if (drive_connected(d)) {
+		char tail[96];
+		size_t used = (size_t)snprintf(buf, sizeof(buf), " ehlo  %s:%s | %s | %s | %s",
+					       drive_host(d), drive_port(d), tls, auth,
+					       drive_state_words(d));
+		/* What does not fit goes from the right: the count first, then the clock. */
+		snprintf(tail, sizeof(tail), " | %02llu:%02llu:%02llu", ms / 3600000,
+			 ms / 60000 % 60, ms / 1000 % 60);
+		size_t t1 = strlen(tail);
+		snprintf(tail + t1, sizeof(tail) - t1, _(" | %llu replies"), drive_reply_count(d));
+		int w = wrap_width(buf, strnlen(buf, sizeof(buf)));
+		if (w + wrap_width(tail, strlen(tail)) > r->w)
+			tail[w + wrap_width(tail, t1) > r->w ? 0 : t1] = '\0';
+		if (used < sizeof(buf))
+			snprintf(buf + used, sizeof(buf) - used, "%s", tail);
+	} else {
 		snprintf(buf, sizeof(buf), " ehlo  %s:%s | %s", drive_host(d), drive_port(d),
 			 drive_state_words(d));
+	}
 	/* The host came from our command line, but it is shown like any other text. */
 	char safe[2048];
 	size_t n = 0;

@@ -38,7 +38,7 @@ tui_usage(FILE *f)
 		"  --cafile FILE         trust this CA (PEM) too\n"
 		"  --tls-servername NAME name for SNI and the certificate check\n"
 		"  --ehlo NAME           the name ehlo's own EHLO uses\n"
-		"  --lang en|es          language of the explanations\n"
+		"  --lang en|es          language of the explorer and its explanations\n"
 		"  --transcript FILE     write the session as it happens (.json: JSON Lines)\n"
 		"  --scenario NAME       practice server scenario (--list-scenarios names them)\n"
 		"  --plain               line mode (screen readers, logs, pipes)\n"
