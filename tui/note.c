@@ -181,9 +181,10 @@ note_for_reply(const struct lines_reply *r, struct note *out)
 		return;
 	}
 	if (r->command != NULL && r->command[0] != '\0')
-		note_add(out, NOTE_DIM, "#%llu, %s %s", r->number, help_tr("answers"), r->command);
+		note_add(out, NOTE_DIM, _("#%llu, answers %s"), r->number, r->command);
 	else
-		note_add(out, NOTE_DIM, "#%llu, %s %s", r->number, help_tr("answers"),
+		/* TRANSLATORS: %s is a command's name from help ("greeting", "end of data"). */
+		note_add(out, NOTE_DIM, _("#%llu, answers: %s"), r->number,
 			 help_cmd_name(ctx.after));
 	note_explanation(&e, out);
 	if (r->decoded != NULL) {

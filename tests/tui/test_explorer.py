@@ -299,7 +299,66 @@ def case_auth_by_hand(ehlo, env):
     quit_and_check(t)
 
 
+def case_lang_es(ehlo, env):
+    """`ehlo --lang es`: the explorer's own words are Spanish too (status bar, panel
+    headings, driver messages, key line, help screen, STARTTLS), none of them left in
+    English, and the status bar and key line fit at 80x24."""
+    t = Tmux(env, [ehlo, "--lang", "es"])
+    s = t.wait("Servicio listo")
+    row = status_row(s)
+    check(row.startswith(" ehlo  127.0.0.1:"), "status bar: %r" % row)
+    for want in ("sin TLS", "sin AUTH", "respuestas"):
+        check(want in row, "%r in the status bar: %r" % (want, row))
+    for gone in ("no TLS", "no AUTH", "replies", "waiting", "ready", "greeted"):
+        check(gone not in row, "English %r in the status bar: %r" % (gone, row))
+    for want in ("== servidor de práctica en 127.0.0.1", "cuenta de prueba",
+                 "== conectando con 127.0.0.1, puerto ", "== conectado con 127.0.0.1, puerto "):
+        check(want in s, "driver message %r missing:\n%s" % (want, s))
+    for gone in ("practice server on", "demo account", "connecting to", "connected to",
+                 " port "):
+        check(gone not in s, "English driver message %r:\n%s" % (gone, s))
+    t.type("EHLO me.example")
+    s = t.wait("Lo que ofrece el servidor")
+    check("responde a EHLO me.example" in s, "the panel says what the reply answers:\n" + s)
+    check("Aquí" in s and "Qué hacer ahora" in s, "panel headings in Spanish:\n" + s)
+    for gone in ("What the server offers", "answers EHLO", "What to do next", "Explanation",
+                 "Here\n"):
+        check(gone not in s, "English %r in the panel:\n%s" % (gone, s))
+    check("listo" in status_row(s), "state in Spanish: %r" % status_row(s))
+    keys = s.rstrip("\n").split("\n")[-2]
+    check(keys.startswith(" F1 ayuda ") and keys.rstrip().endswith("/quit"),
+          "key line in Spanish, whole: %r" % keys)
+    check("help" not in keys and "newest" not in keys, "English in the key line: %r" % keys)
+    t.type("STARTTLS")
+    s = t.wait("TLS activo")
+    check("certificado verificado" in s, "the certificate check in Spanish:\n" + s)
+    check("verificado" in status_row(t.screen()), "TLS state in the status bar")
+    check("certificate verified" not in s and "TLS is up" not in s, "English TLS words:\n" + s)
+    t.type("/bogus")
+    s = t.wait("orden desconocida /bogus")
+    check("unknown command" not in s, "English error:\n" + s)
+    # 80x24: the status bar drops what does not fit, the key line fits whole.
+    t.resize(80, 24)
+    s = t.wait(lambda sc: len(sc.rstrip("\n").split("\n")) <= 24 and "explicación" in sc)
+    rows = s.rstrip("\n").split("\n")
+    check(rows[0].startswith(" ehlo  127.0.0.1:") and "sin AUTH" in rows[0],
+          "status bar at 80x24: %r" % rows[0])
+    check(all(len(r) <= 80 for r in rows), "no row wider than 80")
+    check(rows[-2].startswith(" F1 ayuda ") and rows[-2].rstrip().endswith("/quit"),
+          "key line whole at 80 columns: %r" % rows[-2])
+    t.keys("F1")
+    s = t.wait("teclas y órdenes")
+    check("Escriba SMTP como en telnet" in s and "La pantalla de redacción" in s,
+          "help screen in Spanish:\n" + s)
+    check("Type SMTP" not in s and "The composer" not in s, "English help:\n" + s)
+    check("cualquier tecla: cerrar la ayuda" in s, "help key line in Spanish:\n" + s)
+    t.keys("q")
+    t.wait(lambda sc: "teclas y órdenes" not in sc)
+    quit_and_check(t)
+
+
 CASES = {
+    "lang_es": case_lang_es,
     "auth_by_hand": case_auth_by_hand,
     "plain_tty": case_plain_tty,
     "no_color": case_no_color,

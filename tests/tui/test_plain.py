@@ -153,7 +153,31 @@ def case_connect_refused(ehlo, env):
     check(b"could not connect" in out, "the reason: %r" % out)
 
 
+def case_lang_es(ehlo, env):
+    """--plain --lang es: driver messages, errors, prompts after 354 and /help in Spanish,
+    the English ones gone; SMTP itself unchanged."""
+    rc, out, err = plain(ehlo, env, ["--lang", "es"],
+                         "EHLO me.example\n/bogus\n/help\nMAIL FROM:<a@example.org>\n"
+                         "RCPT TO:<b@example.org>\nDATA\nSubject: x\n\nhola\n.\nQUIT\n")
+    text = out.decode()
+    check(rc == 0, "exit code %d, stderr %r" % (rc, err))
+    no_escapes(out)
+    for want in ("== servidor de práctica en 127.0.0.1", "== conectando con 127.0.0.1, puerto ",
+                 "== conectado con 127.0.0.1, puerto ", "-> EHLO me.example",
+                 "!! orden desconocida /bogus", "Órdenes con barra (las de ehlo):",
+                 "  /quit           salir", "escriba ahora el mensaje", "-> hola",
+                 "fin de datos enviado", "== el servidor cerró la conexión"):
+        check(want in text, "missing %r in:\n%s" % (want, text))
+    for gone in ("practice server on", "connecting to", "connected to", "unknown command",
+                 "Slash commands", "now type the message", "end of data sent",
+                 "the server closed"):
+        check(gone not in text, "English %r left in:\n%s" % (gone, text))
+    # The explanations come from help/ in Spanish too.
+    check("   = Acción solicitada completada" in text, "explanations in Spanish:\n" + text)
+
+
 CASES = {
+    "lang_es": case_lang_es,
     "pipe_practice": case_pipe_practice,
     "pipe_aiosmtpd": case_pipe_aiosmtpd,
     "pipe_hostile": case_pipe_hostile,
