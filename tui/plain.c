@@ -195,7 +195,8 @@ plain_lint_line(struct plain *p, const char *line)
 		/* Leading dots were noted line by line as they went out. */
 		if (p->lint.issues[i].kind == LINT_LEADING_DOT)
 			continue;
-		int n = snprintf(text, sizeof(text), "lint: ");
+		/* TRANSLATORS: --plain, before a finding of the message check after 354. */
+		int n = snprintf(text, sizeof(text), "%s", _("lint: "));
 		composer_issue_text(&p->lint.issues[i], &p->lint, false, text + n,
 				    sizeof(text) - (size_t)n);
 		if (p->front.view.line != NULL)
