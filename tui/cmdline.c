@@ -13,11 +13,11 @@
 #include <readline/history.h>
 #include <readline/readline.h>
 
-#include "tr.h"
 #include "cmd.h"
 #include "hist.h"
 #include "keys.h"
 #include "screen-int.h"
+#include "tr.h"
 #include "wrap.h"
 
 static struct screen *cmdline_s; /* readline's hooks take no argument */

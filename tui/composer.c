@@ -3,13 +3,14 @@
  * cursor, the editing operations, the lint findings in words and the wire view through
  * the session library's message encoder.
  */
-#include "tr.h"
 #include "composer.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+
+#include "tr.h"
 
 /* An empty message. */
 void

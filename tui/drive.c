@@ -5,7 +5,6 @@
  * bytes (commands wait in the proto core's own output).
  */
 #include "drive.h"
-#include "tr.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -19,6 +18,7 @@
 
 #include "message.h"
 #include "sasl.h"
+#include "tr.h"
 
 #define DRIVE_READ_CHUNK 16384
 #define DRIVE_NAME_MAX 256

@@ -1,7 +1,6 @@
 /*
  * front.c: the line router shared by both front ends (see front.h).
  */
-#include "tr.h"
 #include "front.h"
 
 #include <stdarg.h>
@@ -15,6 +14,7 @@
 #include "cmd.h"
 #include "composer.h"
 #include "draft.h"
+#include "tr.h"
 
 /* Show one of ehlo's own messages. */
 static void __attribute__((format(printf, 3, 4)))
@@ -307,7 +307,10 @@ front_enter(struct front *f, const char *line)
 	char dflt[256];
 
 	if (drive_phase(f->d) == DRIVE_ASKING) {
-		bool yes = line[0] == 'y' || line[0] == 'Y';
+		/* The question shows [s/N] in Spanish ("sí"); "y" is understood in every language.
+		 */
+		bool yes = line[0] == 'y' || line[0] == 'Y' ||
+			   (help_lang() == HELP_LANG_ES && (line[0] == 's' || line[0] == 'S'));
 		drive_answer(f->d, yes);
 		return FRONT_OK;
 	}

@@ -5,8 +5,8 @@
 #include <string.h>
 
 #include "keys.h"
-#include "tr.h"
 #include "screen-int.h"
+#include "tr.h"
 #include "wrap.h"
 
 /* Draw the help screen over the panes. */

@@ -1,7 +1,6 @@
 /*
  * inproc.c: the in-process practice server (see inproc.h).
  */
-#include "tr.h"
 #include "inproc.h"
 
 #include <stdio.h>
@@ -10,6 +9,7 @@
 #include <unistd.h>
 
 #include "server.h"
+#include "tr.h"
 
 struct inproc {
 	struct server *srv;

@@ -16,11 +16,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "tr.h"
 #include "draft.h"
 #include "loop.h"
 #include "sanitize.h"
 #include "screen-int.h"
+#include "tr.h"
 #include "wrap.h"
 
 #define COMPOSE_SAVE_DELAY_MS 600

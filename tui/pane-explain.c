@@ -6,9 +6,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "tr.h"
 #include "keys.h"
 #include "screen-int.h"
+#include "tr.h"
 #include "wrap.h"
 
 /* Make sure the note explains what should be shown now. */

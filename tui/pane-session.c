@@ -7,9 +7,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "tr.h"
 #include "keys.h"
 #include "screen-int.h"
+#include "tr.h"
 #include "wrap.h"
 
 #define PANE_SESSION_MARK 3

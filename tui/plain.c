@@ -6,7 +6,6 @@
  * typed after 354 go through the message lint; its findings are announced, with the body's
  * line numbers, when the "." line ends the data.
  */
-#include "tr.h"
 #include "plain.h"
 
 #include <errno.h>
@@ -27,6 +26,7 @@
 #include "lines.h"
 #include "loop.h"
 #include "note.h"
+#include "tr.h"
 
 #define PLAIN_INBUF (DRIVE_LINE_MAX + 2)
 

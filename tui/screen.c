@@ -4,7 +4,6 @@
  * hooks, and the dispatch of keys to the part they belong to. Drawing happens once per loop
  * iteration, in screen_tick, whatever number of lines arrived: redraws are coalesced.
  */
-#include "tr.h"
 #include "screen.h"
 
 #include <locale.h>
@@ -19,6 +18,7 @@
 #include "keys.h"
 #include "loop.h"
 #include "screen-int.h"
+#include "tr.h"
 #include "wrap.h"
 
 #define SCREEN_KEYS_PER_ROUND 2048

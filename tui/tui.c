@@ -2,7 +2,6 @@
  * tui.c: the explorer's entry (see tui.h): the command line, the transcript file, the
  * in-process practice server when no host is given, then the full-screen or plain front end.
  */
-#include "tr.h"
 #include "tui.h"
 
 #include <fcntl.h>
@@ -20,6 +19,7 @@
 #include "plain.h"
 #include "screen.h"
 #include "server.h"
+#include "tr.h"
 
 /* The explorer's usage text. */
 static void

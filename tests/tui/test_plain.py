@@ -174,6 +174,18 @@ def case_lang_es(ehlo, env):
         check(gone not in text, "English %r left in:\n%s" % (gone, text))
     # The explanations come from help/ in Spanish too.
     check("   = Acción solicitada completada" in text, "explanations in Spanish:\n" + text)
+    # The certificate question: asked in Spanish, answered "s" (sí), the session goes on.
+    port = env.start([ehlo, "serve", "--tls-on-connect", "--listen", "127.0.0.1:0"],
+                     marker="listening on ")
+    rc, out, err = plain(ehlo, env, ["--lang", "es", "127.0.0.1:%d" % port, "--tls-on-connect"],
+                         "s\nEHLO x\nQUIT\n")
+    text = out.decode()
+    check(rc == 0, "exit code %d:\n%s" % (rc, text))
+    for want in ("?? ¿continuar sin verificación? [s/N]", "no superó la verificación",
+                 "certificado NO verificado", "~> EHLO x"):
+        check(want in text, "missing %r in:\n%s" % (want, text))
+    check("go on without verification" not in text and "failed verification" not in text,
+          "English left in:\n" + text)
 
 
 CASES = {
