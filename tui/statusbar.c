@@ -68,8 +68,9 @@ statusbar_keys_draw(struct screen *s)
 	const struct screen_rect *r = &s->keys;
 	const char *text = s->message[0] != '\0' ? s->message
 			   : s->help_open	 ? _(" any key: close help   PgUp/PgDn: scroll")
-					  : _(" F1 help  F2/F3 walk replies  F4 newest  PgUp/PgDn "
-					      "scroll  F5 times  Tab complete  /quit");
+					  : _(" F1 help  F2/F3 replies  F4 newest  PgUp/PgDn  F5 "
+					      "times  Tab complete  "
+					      "/quit");
 
 	mvhline(r->y, r->x, ' ', r->w);
 	attrset(s->message[0] != '\0' ? A_BOLD : A_DIM);

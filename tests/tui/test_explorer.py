@@ -85,6 +85,8 @@ def case_practice_inproc(ehlo, env):
     rows = s.rstrip("\n").split("\n")
     check(rows[0].startswith(" ehlo  127.0.0.1:"), "status bar at 80x24: %r" % rows[0])
     check(all(len(r) <= 80 for r in rows), "no row wider than 80")
+    check(rows[-2].startswith(" F1 help ") and rows[-2].rstrip().endswith("/quit"),
+          "key line whole at 80 columns: %r" % rows[-2])
     t.type("NOOP")
     s = t.wait("answers NOOP")
     check(t.screen().rstrip("\n").split("\n")[-1].startswith("smtp>"), "prompt on the last row")
