@@ -50,6 +50,25 @@ struct transport {
 	long verify_err;
 	int verify_depth;
 	X509 *verify_cert;
+
+	/* A connect in progress (transport_connect_start): the address list and where we are. */
+	struct addrinfo *owned_list; /* from getaddrinfo, freed when done */
+	const struct addrinfo *cur;  /* the address being tried (its socket is pending_fd) */
+	int pending_fd;
+	int64_t addr_deadline; /* -1: no limit */
+	int conn_timeout_ms;
+	int addr_index, addr_count; /* 1-based index of cur among the usable addresses */
+	int tried;
+	bool all_timed_out;
+	bool connecting;
+	char cur_addr[TRANSPORT_PEER_MAX];
+	char cur_ip[INET6_ADDRSTRLEN + 16];
+	char conn_err[TRANSPORT_ERROR_MAX]; /* "a port 25: why; b port 25: why" so far */
+
+	/* A handshake in progress (transport_tls_begin): the name checked, whether to go on. */
+	char tls_name[TRANSPORT_HOST_MAX];
+	bool tls_insecure;
+	bool handshaking;
 };
 
 /* Milliseconds on the monotonic clock. */
@@ -168,6 +187,7 @@ transport_new(void)
 	if (t == NULL)
 		return NULL;
 	t->fd = -1;
+	t->pending_fd = -1;
 	t->verify_err = X509_V_OK;
 	return t;
 }
@@ -188,6 +208,10 @@ transport_free(struct transport *t)
 	ERR_clear_error();
 	if (t->fd >= 0)
 		close(t->fd);
+	if (t->pending_fd >= 0)
+		close(t->pending_fd);
+	if (t->owned_list != NULL)
+		freeaddrinfo(t->owned_list);
 	free(t);
 }
 
@@ -244,51 +268,258 @@ transport_fd_setup(int fd)
 	return true;
 }
 
-/*
- * Connect one address within timeout_ms. Returns the connected socket, or -1 with why
- * (lower-case words) in why and *timed_out set when the wait ran out.
- */
-static int
-transport_connect_one(const struct addrinfo *ai, int timeout_ms, char *why, size_t whylen,
-		      bool *timed_out)
+/* Whether ai is an address we try (IPv4 or IPv6). */
+static bool
+transport_ai_usable(const struct addrinfo *ai)
 {
-	int fd, rc, soerr = 0;
-	socklen_t solen = sizeof(soerr);
+	return ai->ai_family == AF_INET || ai->ai_family == AF_INET6;
+}
 
-	*timed_out = false;
-	fd = socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol);
-	if (fd < 0) {
-		transport_errno_words(errno, why, whylen);
-		return -1;
+/* Note that the current address failed (why in words) and close its socket. */
+static void
+transport_connect_failed(struct transport *t, const char *why, bool timed_out)
+{
+	char item[TRANSPORT_PEER_MAX + 160];
+
+	if (t->pending_fd >= 0)
+		close(t->pending_fd);
+	t->pending_fd = -1;
+	t->all_timed_out = t->all_timed_out && timed_out;
+	snprintf(item, sizeof(item), "%s%s: %s", t->tried > 0 ? "; " : "", t->cur_addr, why);
+	transport_append(t->conn_err, sizeof(t->conn_err), item);
+	t->tried++;
+}
+
+/* The connect is over, one way or the other: drop the list and the pending state. */
+static void
+transport_connect_end(struct transport *t)
+{
+	if (t->pending_fd >= 0)
+		close(t->pending_fd);
+	t->pending_fd = -1;
+	if (t->owned_list != NULL)
+		freeaddrinfo(t->owned_list);
+	t->owned_list = NULL;
+	t->cur = NULL;
+	t->connecting = false;
+}
+
+/* The pending socket answered: make it the transport's socket. */
+static enum transport_status
+transport_connect_done(struct transport *t, char *err, size_t errlen)
+{
+	char why[128];
+	int one = 1;
+
+	/* SMTP sends short commands and waits: no Nagle delay. */
+	if (setsockopt(t->pending_fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) != 0) {
+		transport_errno_words(errno, why, sizeof(why));
+		transport_say(err, errlen, "%s: cannot set TCP_NODELAY: %s", t->cur_addr, why);
+		transport_connect_end(t);
+		return TRANSPORT_ERR_IO;
 	}
-	if (!transport_fd_setup(fd))
-		goto fail_errno;
-	rc = connect(fd, ai->ai_addr, ai->ai_addrlen);
-	if (rc == 0)
-		return fd;
-	if (errno != EINPROGRESS && errno != EINTR)
-		goto fail_errno;
-	rc = transport_poll(fd, POLLOUT, transport_deadline(timeout_ms));
-	if (rc < 0)
-		goto fail_errno;
-	if (rc == 0) {
-		snprintf(why, whylen, "timed out after %d ms", timeout_ms);
-		*timed_out = true;
-		close(fd);
-		return -1;
+	t->fd = t->pending_fd;
+	t->pending_fd = -1;
+	snprintf(t->peer, sizeof(t->peer), "%s", t->cur_addr);
+	snprintf(t->peer_ip, sizeof(t->peer_ip), "%s", t->cur_ip);
+	t->loopback = transport_addr_is_loopback(t->cur->ai_addr);
+	transport_connect_end(t);
+	if (err != NULL && errlen > 0)
+		err[0] = '\0';
+	return TRANSPORT_OK;
+}
+
+/* Every address failed: the status and the list of addresses with why. */
+static enum transport_status
+transport_connect_exhausted(struct transport *t, char *err, size_t errlen)
+{
+	enum transport_status st;
+
+	if (t->tried == 0) {
+		transport_say(err, errlen, "%s has no IPv4 or IPv6 address",
+			      t->host[0] != '\0' ? t->host : "the host");
+		st = TRANSPORT_ERR_CONNECT;
+	} else {
+		transport_say(err, errlen, "%s", t->conn_err);
+		st = t->all_timed_out ? TRANSPORT_ERR_TIMEOUT : TRANSPORT_ERR_CONNECT;
 	}
-	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &solen) != 0)
-		goto fail_errno;
-	if (soerr != 0) {
-		transport_errno_words(soerr, why, whylen);
-		close(fd);
-		return -1;
+	transport_connect_end(t);
+	return st;
+}
+
+/*
+ * Start a non-blocking connect to t->cur, or to the next usable address when it fails at
+ * once. WANT_WRITE while one is pending, OK when one connected at once, or the failure.
+ */
+static enum transport_status
+transport_connect_advance(struct transport *t, char *err, size_t errlen)
+{
+	const struct addrinfo *ai;
+	char why[128];
+	int fd;
+
+	for (; t->cur != NULL; t->cur = t->cur->ai_next) {
+		ai = t->cur;
+		if (!transport_ai_usable(ai))
+			continue;
+		t->addr_index++;
+		transport_addr_text(ai->ai_addr, ai->ai_addrlen, t->cur_addr, sizeof(t->cur_addr),
+				    t->cur_ip, sizeof(t->cur_ip));
+		fd = socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol);
+		if (fd < 0) {
+			transport_errno_words(errno, why, sizeof(why));
+			transport_connect_failed(t, why, false);
+			continue;
+		}
+		t->pending_fd = fd;
+		if (!transport_fd_setup(fd)) {
+			transport_errno_words(errno, why, sizeof(why));
+			transport_connect_failed(t, why, false);
+			continue;
+		}
+		t->addr_deadline = transport_deadline(t->conn_timeout_ms);
+		if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
+			return transport_connect_done(t, err, errlen);
+		if (errno == EINPROGRESS || errno == EINTR)
+			return TRANSPORT_WANT_WRITE;
+		transport_errno_words(errno, why, sizeof(why));
+		transport_connect_failed(t, why, false);
 	}
-	return fd;
-fail_errno:
-	transport_errno_words(errno, why, whylen);
-	close(fd);
-	return -1;
+	return transport_connect_exhausted(t, err, errlen);
+}
+
+/* Set up the connect state for list; the caller then advances to the first address. */
+static enum transport_status
+transport_connect_prepare(struct transport *t, const struct addrinfo *list, const char *host,
+			  int timeout_ms, char *err, size_t errlen)
+{
+	const struct addrinfo *ai;
+
+	if (err != NULL && errlen > 0)
+		err[0] = '\0';
+	if (t->fd >= 0 || t->connecting) {
+		transport_say(err, errlen, "already connected to %s",
+			      t->fd >= 0 ? t->peer : t->cur_addr);
+		return TRANSPORT_ERR_IO;
+	}
+	snprintf(t->host, sizeof(t->host), "%s", host != NULL ? host : "");
+	t->cur = list;
+	t->pending_fd = -1;
+	t->conn_timeout_ms = timeout_ms;
+	t->addr_index = 0;
+	t->addr_count = 0;
+	for (ai = list; ai != NULL; ai = ai->ai_next)
+		if (transport_ai_usable(ai))
+			t->addr_count++;
+	t->tried = 0;
+	t->all_timed_out = true;
+	t->conn_err[0] = '\0';
+	t->cur_addr[0] = '\0';
+	t->connecting = true;
+	return TRANSPORT_OK;
+}
+
+/* Begin connecting to a resolved list the caller keeps alive until the connect ends. */
+enum transport_status
+transport_connect_start_list(struct transport *t, const struct addrinfo *list, const char *host,
+			     int timeout_ms, char *err, size_t errlen)
+{
+	enum transport_status st =
+		transport_connect_prepare(t, list, host, timeout_ms, err, errlen);
+
+	if (st != TRANSPORT_OK)
+		return st;
+	return transport_connect_advance(t, err, errlen);
+}
+
+/* Go on with a pending connect: check the socket, the deadline, and move on when it failed. */
+enum transport_status
+transport_connect_step(struct transport *t, char *err, size_t errlen)
+{
+	int soerr = 0, rc;
+	socklen_t solen = sizeof(soerr);
+	char why[128];
+
+	if (!t->connecting || t->pending_fd < 0) {
+		transport_say(err, errlen, "no connect in progress");
+		return TRANSPORT_ERR_IO;
+	}
+	rc = transport_poll(t->pending_fd, POLLOUT, 0);
+	if (rc < 0) {
+		transport_errno_words(errno, why, sizeof(why));
+		transport_connect_failed(t, why, false);
+	} else if (rc == 0) {
+		if (t->addr_deadline < 0 || transport_now_ms() < t->addr_deadline)
+			return TRANSPORT_WANT_WRITE;
+		snprintf(why, sizeof(why), "timed out after %d ms", t->conn_timeout_ms);
+		transport_connect_failed(t, why, true);
+	} else if (getsockopt(t->pending_fd, SOL_SOCKET, SO_ERROR, &soerr, &solen) != 0) {
+		transport_errno_words(errno, why, sizeof(why));
+		transport_connect_failed(t, why, false);
+	} else if (soerr != 0) {
+		transport_errno_words(soerr, why, sizeof(why));
+		transport_connect_failed(t, why, false);
+	} else {
+		return transport_connect_done(t, err, errlen);
+	}
+	t->cur = t->cur->ai_next;
+	return transport_connect_advance(t, err, errlen);
+}
+
+/* Milliseconds until the address being tried times out: -1 none, 0 passed. */
+int
+transport_connect_deadline_ms(const struct transport *t)
+{
+	if (!t->connecting)
+		return -1;
+	return transport_left_ms(t->addr_deadline);
+}
+
+/* The address being tried ("203.0.113.5 port 25"), and its place among the addresses. */
+const char *
+transport_connect_address(const struct transport *t, int *index, int *count)
+{
+	if (index != NULL)
+		*index = t->addr_index;
+	if (count != NULL)
+		*count = t->addr_count;
+	return t->cur_addr;
+}
+
+/* The addresses that failed so far and why, as in the final error ("" when none). */
+const char *
+transport_connect_failures(const struct transport *t)
+{
+	return t->conn_err;
+}
+
+/* Whether a connect is in progress. */
+bool
+transport_connecting(const struct transport *t)
+{
+	return t->connecting;
+}
+
+/* Drive the steps until a connect started with start or start_list ends. */
+static enum transport_status
+transport_connect_finish(struct transport *t, enum transport_status st, char *err, size_t errlen)
+{
+	int rc;
+
+	while (st == TRANSPORT_WANT_WRITE) {
+		rc = transport_poll(t->pending_fd, POLLOUT, t->addr_deadline);
+		if (rc < 0 && errno != EINTR) {
+			char why[128];
+
+			transport_errno_words(errno, why, sizeof(why));
+			transport_connect_failed(t, why, false);
+			t->cur = t->cur->ai_next;
+			st = transport_connect_advance(t, err, errlen);
+			continue;
+		}
+		st = transport_connect_step(t, err, errlen);
+	}
+	return st;
 }
 
 /*
@@ -299,59 +530,19 @@ enum transport_status
 transport_connect_list(struct transport *t, const struct addrinfo *list, const char *host,
 		       int timeout_ms, char *err, size_t errlen)
 {
-	const struct addrinfo *ai;
-	bool all_timed_out = true, timed_out;
-	char addr[TRANSPORT_PEER_MAX], why[128], item[TRANSPORT_PEER_MAX + 160];
-	char ip[INET6_ADDRSTRLEN + 16];
-	int fd, one = 1, tried = 0;
+	enum transport_status st =
+		transport_connect_start_list(t, list, host, timeout_ms, err, errlen);
 
-	if (err != NULL && errlen > 0)
-		err[0] = '\0';
-	if (t->fd >= 0) {
-		transport_say(err, errlen, "already connected to %s", t->peer);
-		return TRANSPORT_ERR_IO;
-	}
-	for (ai = list; ai != NULL; ai = ai->ai_next) {
-		if (ai->ai_family != AF_INET && ai->ai_family != AF_INET6)
-			continue;
-		transport_addr_text(ai->ai_addr, ai->ai_addrlen, addr, sizeof(addr), ip,
-				    sizeof(ip));
-		fd = transport_connect_one(ai, timeout_ms, why, sizeof(why), &timed_out);
-		if (fd >= 0) {
-			/* SMTP sends short commands and waits: no Nagle delay. */
-			if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) != 0) {
-				transport_errno_words(errno, why, sizeof(why));
-				transport_say(err, errlen, "%s: cannot set TCP_NODELAY: %s", addr,
-					      why);
-				close(fd);
-				return TRANSPORT_ERR_IO;
-			}
-			t->fd = fd;
-			snprintf(t->peer, sizeof(t->peer), "%s", addr);
-			snprintf(t->peer_ip, sizeof(t->peer_ip), "%s", ip);
-			t->loopback = transport_addr_is_loopback(ai->ai_addr);
-			snprintf(t->host, sizeof(t->host), "%s", host != NULL ? host : "");
-			if (err != NULL && errlen > 0)
-				err[0] = '\0';
-			return TRANSPORT_OK;
-		}
-		all_timed_out = all_timed_out && timed_out;
-		snprintf(item, sizeof(item), "%s%s: %s", tried > 0 ? "; " : "", addr, why);
-		transport_append(err, errlen, item);
-		tried++;
-	}
-	if (tried == 0) {
-		transport_say(err, errlen, "%s has no IPv4 or IPv6 address",
-			      host != NULL ? host : "the host");
-		return TRANSPORT_ERR_CONNECT;
-	}
-	return all_timed_out ? TRANSPORT_ERR_TIMEOUT : TRANSPORT_ERR_CONNECT;
+	return transport_connect_finish(t, st, err, errlen);
 }
 
-/* Resolve host and connect to the first address that answers. */
+/*
+ * Resolve host (getaddrinfo blocks: a slow resolver still freezes the caller for now) and
+ * start a non-blocking connect to its first address.
+ */
 enum transport_status
-transport_connect(struct transport *t, const char *host, const char *port, int timeout_ms,
-		  char *err, size_t errlen)
+transport_connect_start(struct transport *t, const char *host, const char *port, int timeout_ms,
+			char *err, size_t errlen)
 {
 	struct addrinfo hints, *list = NULL;
 	enum transport_status st;
@@ -392,16 +583,30 @@ transport_connect(struct transport *t, const char *host, const char *port, int t
 			snprintf(err, errlen, "cannot resolve %s port %s: %s", host, port, why);
 		return TRANSPORT_ERR_RESOLVE;
 	}
-	st = transport_connect_list(t, list, host, timeout_ms, err, errlen);
-	freeaddrinfo(list);
-	return st;
+	st = transport_connect_prepare(t, list, host, timeout_ms, err, errlen);
+	if (st != TRANSPORT_OK) {
+		freeaddrinfo(list);
+		return st;
+	}
+	t->owned_list = list;
+	return transport_connect_advance(t, err, errlen);
+}
+
+/* Resolve host and connect to the first address that answers. */
+enum transport_status
+transport_connect(struct transport *t, const char *host, const char *port, int timeout_ms,
+		  char *err, size_t errlen)
+{
+	enum transport_status st = transport_connect_start(t, host, port, timeout_ms, err, errlen);
+
+	return transport_connect_finish(t, st, err, errlen);
 }
 
 /* The connected socket (non-blocking), for poll; -1 before connect. */
 int
 transport_fd(const struct transport *t)
 {
-	return t->fd;
+	return t->connecting ? t->pending_fd : t->fd;
 }
 
 /* The peer address as text ("127.0.0.1 port 2525"); "" before connect. */
@@ -847,53 +1052,23 @@ transport_tls_failure_words(int sslerr, int saved_errno, char *buf, size_t len)
 		snprintf(buf, len, "the peer closed the connection");
 }
 
-/* Drive SSL_connect with poll until it finishes or the time runs out. */
+/* A failed handshake: the socket is in an unknown TLS state, no plain I/O may follow. */
 static enum transport_status
-transport_tls_handshake(struct transport *t, int timeout_ms, char *err, size_t errlen)
+transport_tls_fail(struct transport *t, enum transport_status st, char *err, size_t errlen)
 {
-	int64_t deadline = transport_deadline(timeout_ms);
-	char why[256];
-	int rc, sslerr, saved;
-
-	for (;;) {
-		ERR_clear_error();
-		errno = 0;
-		rc = SSL_connect(t->ssl);
-		if (rc == 1)
-			return TRANSPORT_OK;
-		saved = errno;
-		sslerr = SSL_get_error(t->ssl, rc);
-		if (sslerr == SSL_ERROR_WANT_READ || sslerr == SSL_ERROR_WANT_WRITE) {
-			rc = transport_poll(t->fd, sslerr == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT,
-					    deadline);
-			if (rc > 0)
-				continue;
-			if (rc < 0) {
-				transport_errno_words(errno, why, sizeof(why));
-				transport_say(err, errlen, "TLS handshake with %s: %s", t->peer,
-					      why);
-				return TRANSPORT_ERR_IO;
-			}
-			snprintf(why, sizeof(why), "%d ms", timeout_ms);
-			transport_say(err, errlen,
-				      "TLS handshake with %s timed out: no answer within %s",
-				      t->peer, why);
-			return TRANSPORT_ERR_TIMEOUT;
-		}
-		transport_tls_failure_words(sslerr, saved, why, sizeof(why));
-		transport_say(err, errlen, "TLS handshake with %s failed: %s", t->peer, why);
-		return TRANSPORT_ERR_TLS;
-	}
+	t->broken = true;
+	t->handshaking = false;
+	transport_say(err, errlen, "%s", t->error);
+	ERR_clear_error();
+	return st;
 }
 
-/* Start TLS on the connected socket and check the certificate. */
+/* Set up TLS on the connected socket; then call transport_tls_step until it is done. */
 enum transport_status
-transport_start_tls(struct transport *t, const struct transport_tls_options *opts, int timeout_ms,
-		    struct transport_tls_summary *summary, char *err, size_t errlen)
+transport_tls_begin(struct transport *t, const struct transport_tls_options *opts, char *err,
+		    size_t errlen)
 {
 	static const struct transport_tls_options defaults;
-	struct transport_tls_summary local = {0};
-	struct transport_tls_summary *s = summary != NULL ? summary : &local;
 	enum transport_status st;
 	const char *name;
 
@@ -901,7 +1076,6 @@ transport_start_tls(struct transport *t, const struct transport_tls_options *opt
 		err[0] = '\0';
 	if (opts == NULL)
 		opts = &defaults;
-	memset(s, 0, sizeof(*s));
 	if (t->fd < 0) {
 		transport_say(err, errlen, "cannot start TLS: not connected");
 		return TRANSPORT_ERR_IO;
@@ -913,19 +1087,50 @@ transport_start_tls(struct transport *t, const struct transport_tls_options *opt
 	name = opts->servername != NULL && opts->servername[0] != '\0' ? opts->servername : t->host;
 	if (name[0] == '\0')
 		name = t->peer_ip;
+	snprintf(t->tls_name, sizeof(t->tls_name), "%s", name);
+	t->tls_insecure = opts->insecure;
 	ERR_clear_error();
-	st = transport_tls_setup(t, opts, name, t->error, sizeof(t->error));
-	if (st == TRANSPORT_OK)
-		st = transport_tls_handshake(t, timeout_ms, t->error, sizeof(t->error));
-	if (st != TRANSPORT_OK) {
-		/* The socket is in an unknown TLS state: no plain I/O may follow. */
-		t->broken = true;
-		transport_say(err, errlen, "%s", t->error);
-		ERR_clear_error();
-		return st;
+	st = transport_tls_setup(t, opts, t->tls_name, t->error, sizeof(t->error));
+	if (st != TRANSPORT_OK)
+		return transport_tls_fail(t, st, err, errlen);
+	t->handshaking = true;
+	return TRANSPORT_WANT_WRITE;
+}
+
+/* One go at the handshake: WANT_READ / WANT_WRITE (poll, then call again), OK, or why not. */
+enum transport_status
+transport_tls_step(struct transport *t, struct transport_tls_summary *summary, char *err,
+		   size_t errlen)
+{
+	struct transport_tls_summary local = {0};
+	struct transport_tls_summary *s = summary != NULL ? summary : &local;
+	char why[256];
+	int rc, sslerr, saved;
+
+	if (err != NULL && errlen > 0)
+		err[0] = '\0';
+	if (!t->handshaking) {
+		transport_say(err, errlen, "no TLS handshake in progress");
+		return TRANSPORT_ERR_TLS;
 	}
-	transport_tls_summarize(t, name, s);
-	if (!s->verified && !opts->insecure) {
+	ERR_clear_error();
+	errno = 0;
+	rc = SSL_connect(t->ssl);
+	if (rc != 1) {
+		saved = errno;
+		sslerr = SSL_get_error(t->ssl, rc);
+		if (sslerr == SSL_ERROR_WANT_READ)
+			return TRANSPORT_WANT_READ;
+		if (sslerr == SSL_ERROR_WANT_WRITE)
+			return TRANSPORT_WANT_WRITE;
+		transport_tls_failure_words(sslerr, saved, why, sizeof(why));
+		transport_say(t->error, sizeof(t->error), "TLS handshake with %s failed: %s",
+			      t->peer, why);
+		return transport_tls_fail(t, TRANSPORT_ERR_TLS, err, errlen);
+	}
+	t->handshaking = false;
+	transport_tls_summarize(t, t->tls_name, s);
+	if (!s->verified && !t->tls_insecure) {
 		transport_say(err, errlen, "the certificate of %s did not verify: %s", t->peer,
 			      s->verify_words);
 		t->broken = true;
@@ -937,6 +1142,53 @@ transport_start_tls(struct transport *t, const struct transport_tls_options *opt
 		transport_say(err, errlen, "not verified, going on as asked: %s", s->verify_words);
 	t->tls_active = true;
 	return TRANSPORT_OK;
+}
+
+/* The caller's time for the handshake ran out: give it up, in the words start_tls uses. */
+enum transport_status
+transport_tls_timeout(struct transport *t, int timeout_ms, char *err, size_t errlen)
+{
+	transport_say(t->error, sizeof(t->error),
+		      "TLS handshake with %s timed out: no answer within %d ms", t->peer,
+		      timeout_ms);
+	return transport_tls_fail(t, TRANSPORT_ERR_TIMEOUT, err, errlen);
+}
+
+/* Whether a handshake is in progress. */
+bool
+transport_tls_handshaking(const struct transport *t)
+{
+	return t->handshaking;
+}
+
+/* Start TLS on the connected socket and check the certificate, waiting up to timeout_ms. */
+enum transport_status
+transport_start_tls(struct transport *t, const struct transport_tls_options *opts, int timeout_ms,
+		    struct transport_tls_summary *summary, char *err, size_t errlen)
+{
+	int64_t deadline = transport_deadline(timeout_ms);
+	enum transport_status st;
+	char why[128];
+	int rc;
+
+	if (summary != NULL)
+		memset(summary, 0, sizeof(*summary));
+	st = transport_tls_begin(t, opts, err, errlen);
+	while (st == TRANSPORT_WANT_READ || st == TRANSPORT_WANT_WRITE) {
+		st = transport_tls_step(t, summary, err, errlen);
+		if (st != TRANSPORT_WANT_READ && st != TRANSPORT_WANT_WRITE)
+			break;
+		rc = transport_poll(t->fd, st == TRANSPORT_WANT_READ ? POLLIN : POLLOUT, deadline);
+		if (rc == 0)
+			return transport_tls_timeout(t, timeout_ms, err, errlen);
+		if (rc < 0) {
+			transport_errno_words(errno, why, sizeof(why));
+			transport_say(t->error, sizeof(t->error), "TLS handshake with %s: %s",
+				      t->peer, why);
+			return transport_tls_fail(t, TRANSPORT_ERR_IO, err, errlen);
+		}
+	}
+	return st;
 }
 
 /* Map a failed SSL_read_ex/SSL_write_ex to a status, noting why in t->error. */

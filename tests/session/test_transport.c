@@ -20,6 +20,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "transport.h"
@@ -1230,4 +1231,329 @@ Test(transport_tls, many_sessions_in_one_process)
 		transport_free(t);
 	}
 	close(lfd);
+}
+
+/* The step API (transport_connect_start/step, transport_tls_begin/step), as a poll loop uses it. */
+
+/* Poll the transport's fd for what st asks, at most max_ms (or the connect deadline). */
+static void
+test_step_wait(struct transport *t, enum transport_status st, int max_ms)
+{
+	struct pollfd p = {.fd = transport_fd(t)};
+	int left = transport_connect_deadline_ms(t);
+
+	p.events = st == TRANSPORT_WANT_READ ? POLLIN : POLLOUT;
+	if (left < 0 || left > max_ms)
+		left = max_ms;
+	cr_assert(p.fd >= 0);
+	(void)poll(&p, 1, left);
+}
+
+/* Step a started connect to its end (at most 100 steps), returning the final status. */
+static enum transport_status
+test_connect_steps(struct transport *t, enum transport_status st, char *err, int *steps)
+{
+	*steps = 0;
+	while (st == TRANSPORT_WANT_WRITE && *steps < 100) {
+		cr_assert(transport_connecting(t));
+		test_step_wait(t, st, 1000);
+		st = transport_connect_step(t, err, ERRLEN);
+		(*steps)++;
+	}
+	cr_assert(!transport_connecting(t));
+	return st;
+}
+
+/*
+ * A listener on 127.0.0.1 whose accept queue is full (never accepted), so a connect to it
+ * hangs; fill gets the filler sockets (*nfill of them). False when this kernel does not stall.
+ */
+static bool
+test_full_backlog(int *lfd, int *port, int fill[4], int *nfill)
+{
+	struct sockaddr_in sin;
+	struct pollfd p;
+	int i;
+
+	*port = 0;
+	*lfd = test_socket_on(AF_INET, "127.0.0.1", 0, port);
+	cr_assert(*lfd >= 0);
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons((unsigned short)*port);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	for (i = 0; i < 4; i++) {
+		fill[i] = socket(AF_INET, SOCK_STREAM, 0);
+		cr_assert(fill[i] >= 0);
+		cr_assert_eq(fcntl(fill[i], F_SETFL, O_NONBLOCK), 0);
+		if (connect(fill[i], (struct sockaddr *)&sin, sizeof(sin)) != 0)
+			cr_assert_eq(errno, EINPROGRESS);
+		p.fd = fill[i];
+		p.events = POLLOUT;
+		if (poll(&p, 1, 200) == 0) {
+			*nfill = i + 1;
+			return true;
+		}
+	}
+	*nfill = i;
+	return false;
+}
+
+Test(transport_step, connect_to_a_listener)
+{
+	char err[ERRLEN], portstr[16], want[64];
+	int port = 0, lfd = test_socket_on(AF_INET, "127.0.0.1", 8, &port), idx, count, steps;
+	struct transport *t = transport_new();
+	enum transport_status st;
+
+	cr_assert(lfd >= 0);
+	snprintf(portstr, sizeof(portstr), "%d", port);
+	st = transport_connect_start(t, "127.0.0.1", portstr, 2000, err, sizeof(err));
+	cr_assert(st == TRANSPORT_WANT_WRITE || st == TRANSPORT_OK, "%s", err);
+	snprintf(want, sizeof(want), "127.0.0.1 port %d", port);
+	if (st == TRANSPORT_WANT_WRITE) {
+		cr_assert_str_eq(transport_connect_address(t, &idx, &count), want);
+		cr_assert_eq(idx, 1);
+		cr_assert_eq(count, 1);
+		cr_assert_gt(transport_connect_deadline_ms(t), 0);
+		cr_assert_leq(transport_connect_deadline_ms(t), 2000);
+	}
+	st = test_connect_steps(t, st, err, &steps);
+	cr_assert_eq(st, TRANSPORT_OK, "%s: %s", transport_status_name(st), err);
+	cr_assert_str_eq(transport_peer(t), want);
+	cr_assert_str_eq(transport_connect_failures(t), "");
+	cr_assert_eq(transport_connect_deadline_ms(t), -1);
+	cr_assert(fcntl(transport_fd(t), F_GETFL) & O_NONBLOCK);
+	/* A step after the end is an error, not a second connect. */
+	cr_assert_eq(transport_connect_step(t, err, sizeof(err)), TRANSPORT_ERR_IO);
+	transport_free(t);
+	close(lfd);
+}
+
+Test(transport_step, refused_in_the_same_words)
+{
+	char err[ERRLEN], blocking[ERRLEN], portstr[16], want[128];
+	int port = 0, rfd = test_socket_on(AF_INET, "127.0.0.1", -1, &port), steps;
+	struct transport *t = transport_new(), *b = transport_new();
+	enum transport_status st;
+
+	cr_assert(rfd >= 0);
+	snprintf(portstr, sizeof(portstr), "%d", port);
+	st = transport_connect_start(t, "127.0.0.1", portstr, 2000, err, sizeof(err));
+	st = test_connect_steps(t, st, err, &steps);
+	cr_assert_eq(st, TRANSPORT_ERR_CONNECT, "%s", transport_status_name(st));
+	snprintf(want, sizeof(want), "127.0.0.1 port %d: connection refused", port);
+	cr_assert_str_eq(err, want);
+	cr_assert_eq(transport_connect(b, "127.0.0.1", portstr, 2000, blocking, sizeof(blocking)),
+		     TRANSPORT_ERR_CONNECT);
+	cr_assert_str_eq(err, blocking);
+	cr_assert_eq(transport_fd(t), -1);
+	transport_free(t);
+	transport_free(b);
+	close(rfd);
+}
+
+Test(transport_step, refused_then_next_address)
+{
+	struct addrinfo ai[2];
+	struct sockaddr_storage ss[2];
+	char err[ERRLEN], want[128];
+	int rport = 0, lport = 0, steps, idx, count;
+	int rfd = test_socket_on(AF_INET, "127.0.0.1", -1, &rport);
+	int lfd = test_socket_on(AF_INET, "127.0.0.1", 8, &lport);
+	struct transport *t = transport_new();
+	enum transport_status st;
+
+	cr_assert(rfd >= 0 && lfd >= 0);
+	test_ai(&ai[0], &ss[0], AF_INET, "127.0.0.1", rport);
+	test_ai(&ai[1], &ss[1], AF_INET, "127.0.0.1", lport);
+	ai[0].ai_next = &ai[1];
+	st = transport_connect_start_list(t, ai, "localhost", 2000, err, sizeof(err));
+	st = test_connect_steps(t, st, err, &steps);
+	cr_assert_eq(st, TRANSPORT_OK, "%s", err);
+	snprintf(want, sizeof(want), "127.0.0.1 port %d", lport);
+	cr_assert_str_eq(transport_peer(t), want);
+	(void)transport_connect_address(t, &idx, &count);
+	cr_assert_eq(idx, 2);
+	cr_assert_eq(count, 2);
+	snprintf(want, sizeof(want), "127.0.0.1 port %d: connection refused", rport);
+	cr_assert_str_eq(transport_connect_failures(t), want);
+	transport_free(t);
+	close(rfd);
+	close(lfd);
+}
+
+Test(transport_step, hanging_address_times_out_then_next)
+{
+	struct addrinfo ai[2];
+	struct sockaddr_storage ss[2];
+	char err[ERRLEN], want[128];
+	int hport = 0, lport = 0, hfd, lfd, fill[4], nfill, idx, count, steps = 0;
+	struct transport *t = transport_new();
+	enum transport_status st;
+
+	if (!test_full_backlog(&hfd, &hport, fill, &nfill))
+		cr_skip_test("a full backlog does not stall connect on this machine");
+	lfd = test_socket_on(AF_INET, "127.0.0.1", 8, &lport);
+	cr_assert(lfd >= 0);
+	test_ai(&ai[0], &ss[0], AF_INET, "127.0.0.1", hport);
+	test_ai(&ai[1], &ss[1], AF_INET, "127.0.0.1", lport);
+	ai[0].ai_next = &ai[1];
+	st = transport_connect_start_list(t, ai, "localhost", 300, err, sizeof(err));
+	cr_assert_eq(st, TRANSPORT_WANT_WRITE);
+	/* Steps before the deadline keep waiting on the first address. */
+	cr_assert_eq(transport_connect_step(t, err, sizeof(err)), TRANSPORT_WANT_WRITE);
+	snprintf(want, sizeof(want), "127.0.0.1 port %d", hport);
+	cr_assert_str_eq(transport_connect_address(t, &idx, &count), want);
+	cr_assert_eq(idx, 1);
+	cr_assert_eq(count, 2);
+	while (st == TRANSPORT_WANT_WRITE && idx == 1 && steps++ < 100) {
+		test_step_wait(t, st, 1000);
+		st = transport_connect_step(t, err, sizeof(err));
+		(void)transport_connect_address(t, &idx, &count);
+	}
+	snprintf(want, sizeof(want), "127.0.0.1 port %d: timed out after 300 ms", hport);
+	cr_assert_str_eq(transport_connect_failures(t), want);
+	st = test_connect_steps(t, st, err, &steps);
+	cr_assert_eq(st, TRANSPORT_OK, "%s", err);
+	snprintf(want, sizeof(want), "127.0.0.1 port %d", lport);
+	cr_assert_str_eq(transport_peer(t), want);
+	while (nfill-- > 0)
+		close(fill[nfill]);
+	transport_free(t);
+	close(hfd);
+	close(lfd);
+}
+
+Test(transport_step, free_while_connecting)
+{
+	int hport = 0, hfd, fill[4], nfill;
+	char portstr[16], err[ERRLEN];
+	struct transport *t = transport_new();
+
+	if (!test_full_backlog(&hfd, &hport, fill, &nfill))
+		cr_skip_test("a full backlog does not stall connect on this machine");
+	snprintf(portstr, sizeof(portstr), "%d", hport);
+	cr_assert_eq(transport_connect_start(t, "127.0.0.1", portstr, 0, err, sizeof(err)),
+		     TRANSPORT_WANT_WRITE);
+	cr_assert_eq(transport_connect_deadline_ms(t), -1);
+	cr_assert(transport_connecting(t));
+	cr_assert_eq(transport_connect_step(t, err, sizeof(err)), TRANSPORT_WANT_WRITE);
+	transport_free(t);
+	while (nfill-- > 0)
+		close(fill[nfill]);
+	close(hfd);
+}
+
+/* Step a begun handshake until it ends or the caller's deadline (ms) passes. */
+static enum transport_status
+test_tls_steps(struct transport *t, struct transport_tls_summary *s, char *err, int deadline_ms,
+	       int *steps)
+{
+	struct timespec t0, now;
+	enum transport_status st = TRANSPORT_WANT_WRITE;
+	long elapsed;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	*steps = 0;
+	for (;;) {
+		st = transport_tls_step(t, s, err, ERRLEN);
+		(*steps)++;
+		if (st != TRANSPORT_WANT_READ && st != TRANSPORT_WANT_WRITE)
+			return st;
+		cr_assert(transport_tls_handshaking(t));
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		elapsed = (now.tv_sec - t0.tv_sec) * 1000 + (now.tv_nsec - t0.tv_nsec) / 1000000;
+		if (elapsed >= deadline_ms)
+			return st;
+		test_step_wait(t, st, (int)(deadline_ms - elapsed));
+	}
+}
+
+Test(transport_step, silent_tls_server_until_the_callers_deadline)
+{
+	int p = 0, lfd = test_socket_on(AF_INET, "127.0.0.1", 8, &p), steps;
+	struct transport *t = transport_new(), *b = transport_new();
+	char port[16], err[ERRLEN], blocking[ERRLEN];
+	enum transport_status st;
+
+	cr_assert(lfd >= 0);
+	snprintf(port, sizeof(port), "%d", p);
+	cr_assert_eq(transport_connect(t, "127.0.0.1", port, 2000, err, sizeof(err)), TRANSPORT_OK);
+	cr_assert_eq(transport_tls_begin(t, NULL, err, sizeof(err)), TRANSPORT_WANT_WRITE, "%s",
+		     err);
+	st = test_tls_steps(t, NULL, err, 300, &steps);
+	/* The ClientHello went out; the server never answers: still waiting to read. */
+	cr_assert_eq(st, TRANSPORT_WANT_READ, "%s", transport_status_name(st));
+	cr_assert_geq(steps, 2);
+	cr_assert(!transport_tls_active(t));
+	cr_assert_eq(transport_tls_timeout(t, 300, err, sizeof(err)), TRANSPORT_ERR_TIMEOUT);
+	cr_assert(!transport_tls_handshaking(t));
+	cr_assert_eq(transport_connect(b, "127.0.0.1", port, 2000, blocking, sizeof(blocking)),
+		     TRANSPORT_OK);
+	cr_assert_eq(transport_start_tls(b, NULL, 300, NULL, blocking, sizeof(blocking)),
+		     TRANSPORT_ERR_TIMEOUT);
+	/* Same words, but for the port of each connection. */
+	cr_assert_not_null(strstr(err, "timed out: no answer within 300 ms"), "%s", err);
+	cr_assert_not_null(strstr(blocking, "timed out: no answer within 300 ms"), "%s", blocking);
+	cr_assert_eq(strncmp(err, blocking, strlen("TLS handshake with 127.0.0.1 port ")), 0);
+	/* The broken session takes no more I/O. */
+	cr_assert_eq(transport_write_all(t, "x", 1, 100), TRANSPORT_ERR_IO);
+	transport_free(t);
+	transport_free(b);
+	close(lfd);
+}
+
+Test(transport_tls, handshake_by_steps)
+{
+	struct transport_tls_options o = {.cafile = pki.ca_file};
+	struct transport_tls_summary s;
+	struct transport *t = transport_new();
+	char port[16], err[ERRLEN], line[256];
+	int steps;
+
+	test_server(AF_INET, "127.0.0.1", pki.good, NULL, port, sizeof(port));
+	cr_assert_eq(transport_connect(t, "localhost", port, 2000, err, ERRLEN), TRANSPORT_OK);
+	cr_assert_eq(transport_tls_begin(t, &o, err, sizeof(err)), TRANSPORT_WANT_WRITE);
+	cr_assert(transport_tls_handshaking(t));
+	cr_assert_eq(test_tls_steps(t, &s, err, 5000, &steps), TRANSPORT_OK, "%s", err);
+	cr_assert_gt(steps, 1, "the handshake never waited for the server");
+	cr_assert(transport_tls_active(t));
+	cr_assert(!transport_tls_handshaking(t));
+	cr_assert(s.verified);
+	cr_assert_str_eq(s.verify_words, "the certificate is trusted and valid for localhost");
+	cr_assert_str_eq(s.protocol, "TLSv1.3");
+	cr_assert_str_eq(s.subject, "CN=localhost,O=ehlo tests");
+	cr_assert_str_eq(err, "");
+	test_read_line(t, line, sizeof(line));
+	cr_assert_str_eq(line, "sni=localhost\r\n");
+	cr_assert_eq(transport_tls_step(t, &s, err, sizeof(err)), TRANSPORT_ERR_TLS);
+	transport_free(t);
+}
+
+Test(transport_tls, verify_failure_by_steps_in_the_blocking_words)
+{
+	struct transport_tls_options o = {.cafile = pki.ca_file};
+	struct transport_tls_summary s, bs;
+	struct transport *t = transport_new(), *b = transport_new();
+	char port[16], err[ERRLEN], blocking[ERRLEN], peer[256], tpeer[128];
+	int steps;
+
+	test_server(AF_INET, "127.0.0.1", pki.wrong, NULL, port, sizeof(port));
+	cr_assert_eq(transport_connect(t, "localhost", port, 2000, err, ERRLEN), TRANSPORT_OK);
+	cr_assert_eq(transport_tls_begin(t, &o, err, sizeof(err)), TRANSPORT_WANT_WRITE);
+	cr_assert_eq(test_tls_steps(t, &s, err, 5000, &steps), TRANSPORT_ERR_VERIFY, "%s", err);
+	cr_assert(!transport_tls_active(t));
+	/* The server serves one connection at a time: end this one first. */
+	snprintf(tpeer, sizeof(tpeer), "%s", transport_peer(t));
+	transport_free(t);
+	cr_assert_eq(test_tls(b, "localhost", port, &o, &bs, blocking), TRANSPORT_ERR_VERIFY);
+	cr_assert_eq(s.verify_code, X509_V_ERR_HOSTNAME_MISMATCH);
+	cr_assert_str_eq(s.verify_words, bs.verify_words);
+	cr_assert_str_eq(s.verify_words,
+			 "the certificate is for mail.example.test, not for localhost");
+	snprintf(peer, sizeof(peer), "the certificate of %s did not verify: ", tpeer);
+	cr_assert_eq(strncmp(err, peer, strlen(peer)), 0, "%s", err);
+	cr_assert_str_eq(err, blocking);
+	transport_free(b);
 }
