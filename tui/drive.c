@@ -6,6 +6,7 @@
  */
 #include "drive.h"
 
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -61,10 +62,34 @@ struct drive {
 	char *out;
 	size_t outlen;
 
+	/* A connect or handshake in progress, driven from the poll loop (drive_step). */
+	bool connecting;  /* TCP connect: phase DRIVE_CONNECTING */
+	bool handshaking; /* TLS handshake: on connect (DRIVE_CONNECTING) or after STARTTLS */
+	bool hs_after_starttls;
+	bool hs_want_write;		/* the handshake waits to write, not to read */
+	unsigned long long hs_deadline; /* monotonic ms */
+	int addr_index;			/* the address last announced, to say each one once */
+	char connect_words[256];	/* the status bar's words while connecting */
+
+	bool connect_failed; /* the last attempt never reached the server */
 	struct timespec since;
 	unsigned long long replies;
 	int exit_hint; /* 0, 3 or 4: see drive_exit_hint */
 };
+
+static void drive_online(struct drive *d);
+
+/* Milliseconds on the monotonic clock. */
+static unsigned long long
+drive_now_ms(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0)
+		return 0;
+	return (unsigned long long)ts.tv_sec * 1000ULL +
+	       (unsigned long long)ts.tv_nsec / 1000000ULL;
+}
 
 /* Tell the view about a line. */
 static void
@@ -161,7 +186,9 @@ drive_drop(struct drive *d)
 	d->outlen = 0;
 	d->have_summary = false;
 	d->auth_user[0] = '\0';
-	if (d->phase == DRIVE_ONLINE)
+	d->connecting = false;
+	d->handshaking = false;
+	if (d->phase == DRIVE_ONLINE || d->phase == DRIVE_CONNECTING)
 		d->phase = DRIVE_IDLE;
 }
 
@@ -206,6 +233,12 @@ drive_send(struct drive *d, const char *line, size_t len, bool secret, char *err
 	char shown[PROTO_CMD_RFC_MAX + 1];
 	unsigned flags = transport_tls_active(d->tp) ? DRIVE_F_TLS : 0;
 
+	if (d->handshaking || d->connecting) {
+		snprintf(err, errlen, "%s",
+			 d->connecting ? _("still connecting (Esc cancels)")
+				       : _("wait: the TLS handshake is running"));
+		return -1;
+	}
 	if (proto_command(d->proto, line, len, secret ? PROTO_SECRET : 0, err, errlen) != 0)
 		return -1;
 	if (secret) {
@@ -262,18 +295,16 @@ drive_show_summary(struct drive *d, const struct transport_tls_summary *s)
 			  s->chain_length);
 }
 
-/* Do the TLS handshake now; on a verification failure, stop and ask. 0 or -1. */
+/* The handshake ended (st): show what it found; on a verification failure, stop and ask. */
 static int
-drive_handshake(struct drive *d, bool after_starttls)
+drive_handshake_done(struct drive *d, enum transport_status st, const char *err)
 {
-	struct transport_tls_options o = drive_tls_options(d);
-	char err[TRANSPORT_ERROR_MAX];
-	enum transport_status st;
+	bool after_starttls = d->hs_after_starttls;
 
-	memset(&d->summary, 0, sizeof(d->summary));
-	drive_say(d, DRIVE_INFO, _("starting the TLS handshake"));
-	st = transport_start_tls(d->tp, &o, d->timeout_ms, &d->summary, err, sizeof(err));
+	d->handshaking = false;
 	if (st == TRANSPORT_OK) {
+		if (d->phase == DRIVE_CONNECTING)
+			drive_online(d);
 		d->have_summary = true;
 		drive_show_summary(d, &d->summary);
 		if (d->summary.verified)
@@ -324,48 +355,121 @@ drive_handshake(struct drive *d, bool after_starttls)
 	drive_say(d, DRIVE_ERROR, _("TLS handshake failed (%s): %s"), transport_status_name(st),
 		  err);
 	d->exit_hint = 4;
+	/* TLS on connect: the session never began (plain mode has always said 3 for it). */
+	if (d->phase == DRIVE_CONNECTING)
+		d->connect_failed = true;
 	drive_drop(d);
 	drive_changed(d);
 	return -1;
 }
 
-/* Connect (blocking up to the timeout). */
-int
-drive_connect(struct drive *d)
+/* One step of the handshake in progress; what it needs next is kept for poll. */
+static void
+drive_handshake_step(struct drive *d)
 {
 	char err[TRANSPORT_ERROR_MAX];
-	enum transport_status st;
-	bool retry_starttls = d->failed_starttls;
+	enum transport_status st = transport_tls_step(d->tp, &d->summary, err, sizeof(err));
 
-	drive_drop(d);
-	d->failed_starttls = false;
-	d->asking = DRIVE_ASK_NONE;
-	d->tp = transport_new();
-	d->proto = proto_new();
-	if (d->tp == NULL || d->proto == NULL) {
-		drive_drop(d);
-		drive_say(d, DRIVE_ERROR, _("out of memory"));
-		return -1;
+	if (st == TRANSPORT_WANT_READ || st == TRANSPORT_WANT_WRITE) {
+		d->hs_want_write = st == TRANSPORT_WANT_WRITE;
+		return;
 	}
-	proto_set_transcript(d->proto, d->transcript);
-	drive_say(d, DRIVE_INFO, _("connecting to %s port %s%s"), d->host, d->port,
-		  d->tls_on_connect ? _(" (TLS on connect)") : "");
-	st = transport_connect(d->tp, d->host, d->port, d->timeout_ms, err, sizeof(err));
+	(void)drive_handshake_done(d, st, err);
+}
+
+/* Start the TLS handshake; it goes on from the poll loop (drive_readable, _writable, _step). */
+static int
+drive_handshake(struct drive *d, bool after_starttls)
+{
+	struct transport_tls_options o = drive_tls_options(d);
+	char err[TRANSPORT_ERROR_MAX];
+	enum transport_status st;
+
+	memset(&d->summary, 0, sizeof(d->summary));
+	drive_say(d, DRIVE_INFO, _("starting the TLS handshake"));
+	d->hs_after_starttls = after_starttls;
+	st = transport_tls_begin(d->tp, &o, err, sizeof(err));
+	if (st != TRANSPORT_WANT_WRITE && st != TRANSPORT_WANT_READ) {
+		d->handshaking = true;
+		return drive_handshake_done(d, st, err);
+	}
+	d->handshaking = true;
+	d->hs_want_write = true;
+	if (d->phase == DRIVE_CONNECTING)
+		snprintf(d->connect_words, sizeof(d->connect_words), _("TLS handshake with %s"),
+			 transport_peer(d->tp));
+	d->hs_deadline = drive_now_ms() + (unsigned long long)d->timeout_ms;
+	drive_changed(d);
+	drive_handshake_step(d);
+	return d->tp != NULL ? 0 : -1;
+}
+
+/* The TCP connection is up: the session starts (its clock from now). */
+static void
+drive_online(struct drive *d)
+{
+	clock_gettime(CLOCK_MONOTONIC, &d->since);
+	d->phase = DRIVE_ONLINE;
+}
+
+/*
+ * Say which address is being tried, once each, when there are several, and keep the words
+ * for the status bar (one address: the "connecting to" line said it all already).
+ */
+static void
+drive_connect_announce(struct drive *d)
+{
+	int index = 0, count = 0;
+	const char *addr = transport_connect_address(d->tp, &index, &count);
+	const char *sep = strstr(addr, " port ");
+
+	if (index == d->addr_index || sep == NULL || count < 2)
+		return;
+	d->addr_index = index;
+	/* transport says "ADDR port N" (transport.h): the words are ours to translate. */
+	snprintf(d->connect_words, sizeof(d->connect_words),
+		 _("connecting to %.*s port %s (address %d of %d)"), (int)(sep - addr), addr,
+		 sep + 6, index, count);
+	drive_say(d, DRIVE_INFO, "%s...", d->connect_words);
+	drive_changed(d);
+}
+
+/* Show the addresses that failed since the last call (each failure once, as it happens). */
+static void
+drive_connect_failures(struct drive *d, size_t *shown)
+{
+	const char *all = transport_connect_failures(d->tp);
+	size_t len = strlen(all);
+
+	if (len <= *shown)
+		return;
+	const char *p = all + *shown;
+	if (p[0] == ';' && p[1] == ' ')
+		p += 2;
+	drive_say(d, DRIVE_ERROR, _("could not connect to %s"), p);
+	*shown = len;
+}
+
+/* The connect moved on (st): announce, fail, or go online (and start TLS on connect). */
+static int
+drive_connect_progress(struct drive *d, enum transport_status st, const char *err)
+{
+	if (st == TRANSPORT_WANT_WRITE) {
+		drive_connect_announce(d);
+		return 0;
+	}
+	d->connecting = false;
 	if (st != TRANSPORT_OK) {
 		drive_say(d, DRIVE_ERROR, _("could not connect (%s): %s"),
 			  transport_status_name(st), err);
 		drive_drop(d);
 		d->phase = DRIVE_IDLE;
+		d->connect_failed = true;
 		drive_changed(d);
 		return -1;
 	}
-	clock_gettime(CLOCK_MONOTONIC, &d->since);
 	d->exit_hint = 0;
-	d->phase = DRIVE_ONLINE;
 	d->replies = 0;
-	d->auto_tls = d->starttls || retry_starttls;
-	d->auto_ehlo_sent = false;
-	d->auto_tls_sent = false;
 	/* transport_peer says "ADDR port N" (transport.h): the words are ours to translate. */
 	const char *peer = transport_peer(d->tp);
 	const char *sep = strstr(peer, " port ");
@@ -374,10 +478,135 @@ drive_connect(struct drive *d)
 			  sep + 6);
 	else
 		drive_say(d, DRIVE_INFO, _("connected to %s"), peer);
+	if (d->tls_on_connect)
+		return drive_handshake(d, false);
+	drive_online(d);
 	drive_changed(d);
-	if (d->tls_on_connect && drive_handshake(d, false) != 0)
-		return -1;
 	return 0;
+}
+
+/* One step of the connect in progress (the socket is writable, or the deadline passed). */
+static void
+drive_connect_step(struct drive *d)
+{
+	char err[TRANSPORT_ERROR_MAX];
+	size_t shown = strlen(transport_connect_failures(d->tp));
+	enum transport_status st = transport_connect_step(d->tp, err, sizeof(err));
+
+	/* Every address failed: the final error lists them all, no need to say the last twice. */
+	if (st == TRANSPORT_WANT_WRITE || st == TRANSPORT_OK)
+		drive_connect_failures(d, &shown);
+	(void)drive_connect_progress(d, st, err);
+}
+
+/* Start connecting: the rest happens from the poll loop. */
+int
+drive_connect_start(struct drive *d)
+{
+	char err[TRANSPORT_ERROR_MAX];
+	enum transport_status st;
+	bool retry_starttls = d->failed_starttls;
+
+	drive_drop(d);
+	d->failed_starttls = false;
+	d->connect_failed = false;
+	d->asking = DRIVE_ASK_NONE;
+	d->tp = transport_new();
+	d->proto = proto_new();
+	if (d->tp == NULL || d->proto == NULL) {
+		drive_drop(d);
+		drive_say(d, DRIVE_ERROR, _("out of memory"));
+		d->connect_failed = true;
+		return -1;
+	}
+	proto_set_transcript(d->proto, d->transcript);
+	drive_say(d, DRIVE_INFO, _("connecting to %s port %s%s"), d->host, d->port,
+		  d->tls_on_connect ? _(" (TLS on connect)") : "");
+	d->auto_tls = d->starttls || retry_starttls;
+	d->auto_ehlo_sent = false;
+	d->auto_tls_sent = false;
+	d->addr_index = 0;
+	snprintf(d->connect_words, sizeof(d->connect_words), _("connecting to %s port %s%s"),
+		 d->host, d->port, "");
+	/* getaddrinfo blocks here: a slow resolver still freezes the screen for its time. */
+	st = transport_connect_start(d->tp, d->host, d->port, d->timeout_ms, err, sizeof(err));
+	d->connecting = true;
+	d->phase = DRIVE_CONNECTING;
+	clock_gettime(CLOCK_MONOTONIC, &d->since);
+	drive_changed(d);
+	{
+		size_t shown = 0;
+		if (st == TRANSPORT_WANT_WRITE || st == TRANSPORT_OK)
+			drive_connect_failures(d, &shown);
+	}
+	return drive_connect_progress(d, st, err);
+}
+
+/* Connect and finish any TLS on connect, waiting here (for callers with no loop). */
+int
+drive_connect(struct drive *d)
+{
+	if (drive_connect_start(d) != 0)
+		return -1;
+	while (d->tp != NULL && (d->connecting || d->handshaking)) {
+		int wait = drive_timeout_ms(d);
+		struct pollfd p = {drive_fd(d), POLLIN | (drive_wants_write(d) ? POLLOUT : 0), 0};
+		int r = poll(&p, 1, wait);
+		if (r > 0 && (p.revents & POLLOUT))
+			drive_writable(d);
+		else if (r > 0)
+			drive_readable(d);
+		drive_step(d);
+	}
+	return d->tp != NULL ? 0 : -1;
+}
+
+/* Milliseconds until drive_step must run (a connect or handshake deadline), -1 for none. */
+int
+drive_timeout_ms(const struct drive *d)
+{
+	if (d->tp == NULL)
+		return -1;
+	if (d->connecting)
+		return transport_connect_deadline_ms(d->tp);
+	if (d->handshaking) {
+		unsigned long long now = drive_now_ms();
+		return now >= d->hs_deadline ? 0 : (int)(d->hs_deadline - now);
+	}
+	return -1;
+}
+
+/* Run what a passed deadline calls for (a connect moves on, a handshake gives up). */
+void
+drive_step(struct drive *d)
+{
+	char err[TRANSPORT_ERROR_MAX];
+
+	if (d->tp == NULL || drive_timeout_ms(d) != 0)
+		return;
+	if (d->connecting) {
+		drive_connect_step(d);
+		return;
+	}
+	if (d->handshaking) {
+		enum transport_status st =
+			transport_tls_timeout(d->tp, d->timeout_ms, err, sizeof(err));
+		(void)drive_handshake_done(d, st, err);
+	}
+}
+
+/* True while a connect or a TLS handshake on connect is in progress. */
+bool
+drive_connecting(const struct drive *d)
+{
+	return d->phase == DRIVE_CONNECTING;
+}
+
+/* True when the last connect attempt failed before the session began (exit code 3). */
+bool
+drive_connect_failed(const struct drive *d)
+{
+	return d->connect_failed;
 }
 
 /* Close the connection (no QUIT) and say so. */
@@ -399,7 +628,7 @@ int
 drive_reconnect(struct drive *d)
 {
 	drive_close(d, d->tp != NULL ? _("closing the connection to reconnect") : NULL);
-	return drive_connect(d);
+	return drive_connect_start(d);
 }
 
 /* The socket to poll. */
@@ -417,6 +646,10 @@ drive_wants_write(const struct drive *d)
 
 	if (d->tp == NULL)
 		return false;
+	if (d->connecting)
+		return true;
+	if (d->handshaking)
+		return d->hs_want_write;
 	if (d->outlen > 0)
 		return true;
 	(void)proto_output(d->proto, &len);
@@ -451,6 +684,17 @@ drive_writable(struct drive *d)
 {
 	enum transport_status st = TRANSPORT_OK;
 
+	if (d->tp != NULL && d->connecting) {
+		drive_connect_step(d);
+		return;
+	}
+	if (d->tp != NULL && d->handshaking) {
+		drive_handshake_step(d);
+		/* Done: the server may have said more already (TLS on connect: the greeting). */
+		if (d->tp != NULL && !d->handshaking)
+			drive_readable(d);
+		return;
+	}
 	while (d->tp != NULL && d->outlen > 0) {
 		size_t n = transport_write(d->tp, d->out, d->outlen, &st);
 		if (n == 0)
@@ -617,6 +861,15 @@ drive_readable(struct drive *d)
 	char buf[DRIVE_READ_CHUNK];
 	enum transport_status st = TRANSPORT_OK;
 
+	if (d->tp != NULL && d->connecting) {
+		drive_connect_step(d);
+		return;
+	}
+	if (d->tp != NULL && d->handshaking) {
+		drive_handshake_step(d);
+		if (d->tp == NULL || d->handshaking)
+			return;
+	}
 	for (int rounds = 0; d->tp != NULL; rounds++) {
 		if (rounds >= 16 && transport_buffered(d->tp) == 0)
 			return; /* let the loop breathe; poll will say readable again */
@@ -667,7 +920,7 @@ drive_readable(struct drive *d)
 		if (d->tp == NULL)
 			return;
 		if (tls_due) {
-			if (drive_handshake(d, true) != 0)
+			if (drive_handshake(d, true) != 0 || d->handshaking)
 				return;
 		}
 	}
@@ -831,6 +1084,10 @@ drive_data_finish(struct drive *d, char *err, size_t errlen)
 int
 drive_input(struct drive *d, const char *line, size_t len, char *err, size_t errlen)
 {
+	if (d->phase == DRIVE_CONNECTING) {
+		snprintf(err, errlen, _("still connecting (Esc cancels)"));
+		return -1;
+	}
 	if (d->tp == NULL || d->proto == NULL) {
 		snprintf(err, errlen, _("not connected (/reconnect connects again)"));
 		return -1;
@@ -950,7 +1207,7 @@ drive_answer(struct drive *d, bool yes)
 	}
 	d->insecure = true;
 	drive_say(d, DRIVE_INFO, _("going on without verification, as you asked: reconnecting"));
-	drive_connect(d);
+	drive_connect_start(d);
 }
 
 /* Status getters. */
@@ -978,7 +1235,7 @@ drive_port(const struct drive *d)
 bool
 drive_connected(const struct drive *d)
 {
-	return d->tp != NULL;
+	return d->tp != NULL && d->phase != DRIVE_CONNECTING;
 }
 
 /* True after a handshake on this connection. */
@@ -1056,6 +1313,8 @@ drive_state_words(const struct drive *d)
 {
 	if (d->phase == DRIVE_ASKING)
 		return _("waiting for your answer");
+	if (d->phase == DRIVE_CONNECTING)
+		return d->connect_words;
 	if (d->tp == NULL)
 		return _("not connected");
 	if (d->in_data)

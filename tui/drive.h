@@ -84,9 +84,10 @@ struct drive_options {
 
 /* Where the driver stands. */
 enum drive_phase {
-	DRIVE_IDLE,   /* never connected, or closed */
-	DRIVE_ONLINE, /* connected */
-	DRIVE_ASKING, /* waiting for the user's answer to a question */
+	DRIVE_IDLE,	  /* never connected, or closed */
+	DRIVE_CONNECTING, /* connecting, or the TLS handshake of --tls-on-connect (addition) */
+	DRIVE_ONLINE,	  /* connected */
+	DRIVE_ASKING,	  /* waiting for the user's answer to a question */
 };
 
 struct drive;
@@ -100,16 +101,43 @@ void drive_free(struct drive *d);
 /* The transcript every event goes into (owned by the driver). */
 struct transcript *drive_transcript(struct drive *d);
 
-/* Connect (blocking up to the timeout); 0, or -1 with the reason shown to the view. */
+/*
+ * Start connecting (addition): name resolution (getaddrinfo still blocks), then a
+ * non-blocking connect to each address in turn and, with TLS on connect, the handshake,
+ * all driven from the caller's poll loop: poll drive_fd() as usual (drive_wants_write is
+ * true while connecting), call drive_readable/drive_writable when ready, and drive_step
+ * when drive_timeout_ms() runs out. The phase is DRIVE_CONNECTING until the session
+ * starts; each address tried and each failure is shown as it happens. drive_close (or
+ * drive_free) cancels at once. 0 while going on (or connected), -1 when it failed at once.
+ */
+int drive_connect_start(struct drive *d);
+
+/* Connect and finish TLS on connect, waiting here (for callers without a loop: tests). */
 int drive_connect(struct drive *d);
+
+/* Milliseconds until drive_step must run (a connect or handshake deadline), -1 for none. */
+int drive_timeout_ms(const struct drive *d);
+
+/* Run what a passed deadline calls for (the next address, or a handshake that gives up). */
+void drive_step(struct drive *d);
+
+/* True in DRIVE_CONNECTING. */
+bool drive_connecting(const struct drive *d);
+
+/* True when the last attempt failed before the session began (plain: exit code 3). */
+bool drive_connect_failed(const struct drive *d);
 
 /* Close the connection (no QUIT) and say so. */
 void drive_close(struct drive *d, const char *why);
 
-/* Close and connect again. */
+/* Close and start connecting again (see drive_connect_start). */
 int drive_reconnect(struct drive *d);
 
-/* The socket to poll (-1 when not connected), and whether to poll it for writing too. */
+/*
+ * The socket to poll (-1 when not connected; the pending socket while connecting: it may
+ * change from one address to the next), and whether to poll it for writing too. A
+ * handshake in progress is stepped from drive_readable and drive_writable.
+ */
 int drive_fd(const struct drive *d);
 bool drive_wants_write(const struct drive *d);
 

@@ -110,6 +110,10 @@ loop_run(const struct loop_hooks *h, struct drive *d)
 			fds[n].events = POLLIN | (drive_wants_write(d) ? POLLOUT : 0);
 			n++;
 		}
+		/* A connect or handshake in progress has a deadline of its own. */
+		int dt = drive_timeout_ms(d);
+		if (dt >= 0 && (timeout < 0 || dt < timeout))
+			timeout = dt;
 		if (h->busy_input != NULL && h->busy_input(h->arg))
 			timeout = 0;
 		int r = poll(fds, n, timeout);
@@ -133,6 +137,7 @@ loop_run(const struct loop_hooks *h, struct drive *d)
 			if ((re & (POLLIN | POLLHUP | POLLERR)) && drive_fd(d) == sfd)
 				drive_readable(d);
 		}
+		drive_step(d);
 		if (r > 0 && in_slot >= 0 &&
 		    (fds[in_slot].revents & (POLLIN | POLLHUP | POLLERR)) && h->on_input != NULL)
 			h->on_input(h->arg);

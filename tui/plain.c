@@ -386,7 +386,8 @@ plain_on_tick(void *arg)
 	if (!p->tty && p->eof && p->inlen == 0 &&
 	    (!drive_busy(p->d) || loop_now_ms() - p->eof_at > 15000))
 		p->quit = true;
-	if (!p->tty && !drive_connected(p->d) && drive_phase(p->d) != DRIVE_ASKING)
+	if (!p->tty && !drive_connected(p->d) && drive_phase(p->d) != DRIVE_ASKING &&
+	    !drive_connecting(p->d))
 		p->quit = true;
 	if (p->tty && p->eof)
 		p->quit = true;
@@ -420,6 +421,16 @@ plain_done(void *arg)
 	return ((struct plain *)arg)->quit;
 }
 
+/* The driver's state changed: note a session that began (for the exit code). */
+static void
+plain_on_changed(void *arg)
+{
+	struct plain *p = arg;
+
+	if (p->d != NULL && drive_connected(p->d))
+		p->ever_connected = true;
+}
+
 /* The view plain gives the driver. */
 void
 plain_view(struct drive_view *v, void *arg)
@@ -429,6 +440,7 @@ plain_view(struct drive_view *v, void *arg)
 	v->line = plain_on_line;
 	v->reply = plain_on_reply;
 	v->ask = plain_on_ask;
+	v->changed = plain_on_changed;
 }
 
 /* A plain front end's state. */
@@ -487,11 +499,13 @@ plain_main(struct plain *p, struct drive *d, const char *intro)
 	}
 	if (intro != NULL)
 		plain_on_line(p, DRIVE_INFO, 0, intro, strlen(intro));
-	if (drive_connect(d) != 0 && drive_phase(d) != DRIVE_ASKING) {
+	/* The connect goes on in the loop: Ctrl-C (SIGINT) or /quit gives up at once (3). */
+	if (drive_connect_start(d) != 0 && drive_phase(d) != DRIVE_ASKING) {
 		fflush(stdout);
 		loop_fini();
 		return 3;
 	}
+	fflush(stdout);
 	memset(&h, 0, sizeof(h));
 	h.arg = p;
 	h.input_fd = 0;
@@ -515,5 +529,10 @@ plain_main(struct plain *p, struct drive *d, const char *intro)
 	front_clear(&p->front);
 	fflush(stdout);
 	loop_fini();
-	return p->exitcode != 0 ? p->exitcode : drive_exit_hint(d);
+	if (p->exitcode != 0)
+		return p->exitcode;
+	/* The first attempt failed, or was given up while still connecting. */
+	if (!p->ever_connected && (drive_connect_failed(d) || drive_connecting(d)))
+		return 3;
+	return drive_exit_hint(d);
 }

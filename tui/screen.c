@@ -284,6 +284,12 @@ screen_key(struct screen *s, int ch, bool is_code, bool lone_esc)
 		s->message[0] = '\0';
 		s->dirty_cmd = true;
 	}
+	/* Esc or Ctrl-C gives up a connect at once; the explorer stays, /reconnect tries again. */
+	if (drive_connecting(s->d) && !s->help_open &&
+	    ((a == KEYS_FOLLOW && lone_esc) || (!is_code && ch == 3))) {
+		drive_close(s->d, _("connect cancelled: /reconnect tries again, /quit leaves"));
+		return;
+	}
 	switch (a) {
 	case KEYS_RESIZE:
 		/* curses has the new size already (resizeterm queued this key): lay out again. */
@@ -392,7 +398,7 @@ screen_timeout(void *arg)
 	struct screen *s = arg;
 	int compose = pane_compose_timeout(s);
 
-	if (!drive_connected(s->d))
+	if (!drive_connected(s->d) && !drive_connecting(s->d))
 		return compose;
 	int clock = (int)(1000 - drive_elapsed_ms(s->d) % 1000) + 5;
 	return compose >= 0 && compose < clock ? compose : clock;
@@ -482,7 +488,8 @@ screen_main(struct screen *s, struct drive *d, const char *intro)
 	if (intro != NULL)
 		screen_on_line(s, DRIVE_INFO, 0, intro, strlen(intro));
 	screen_on_tick(s);
-	drive_connect(d);
+	/* The connect goes on in the loop: the clock runs, Esc or Ctrl-C gives up. */
+	drive_connect_start(d);
 	memset(&h, 0, sizeof(h));
 	h.arg = s;
 	h.input_fd = 0;

@@ -45,6 +45,11 @@ statusbar_draw(struct screen *s)
 			tail[w + wrap_width(tail, t1) > r->w ? 0 : t1] = '\0';
 		if (used < sizeof(buf))
 			snprintf(buf + used, sizeof(buf) - used, "%s", tail);
+	} else if (drive_connecting(d)) {
+		/* The clock runs while connecting: a dead host is seen to be waited on. */
+		snprintf(buf, sizeof(buf), " ehlo  %s:%s | %s... | %02llu:%02llu:%02llu",
+			 drive_host(d), drive_port(d), drive_state_words(d), ms / 3600000,
+			 ms / 60000 % 60, ms / 1000 % 60);
 	} else {
 		snprintf(buf, sizeof(buf), " ehlo  %s:%s | %s", drive_host(d), drive_port(d),
 			 drive_state_words(d));
