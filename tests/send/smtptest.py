@@ -7,13 +7,15 @@ Every process started here is killed when the test ends, and every wait has a li
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "lib"))
+import testlib  # noqa: E402
+from testlib import free_port, wait_listening  # noqa: E402,F401 (used by the test files)
+
 PY = sys.executable
 SMTP_SINK = "/usr/sbin/smtp-sink"
 
@@ -97,45 +99,23 @@ class Harness:
 
     def start_with_port(self, argv, env=None):
         """Start a server that prints "PORT n" first; return (process, port)."""
-        p = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+        try:
+            p, port = testlib.start_with_port(argv, env=env)
+        except testlib.NoPort as e:
+            raise Failure(str(e))
         self.procs.append(p)
-        deadline = time.monotonic() + 20
-        line = b""
-        # readline could block forever if the server died silently: poll with a deadline.
-        import selectors
-        sel = selectors.DefaultSelector()
-        sel.register(p.stdout, selectors.EVENT_READ)
-        while not line.endswith(b"\n"):
-            left = deadline - time.monotonic()
-            check(left > 0, "server %s did not report its port" % argv)
-            if not sel.select(timeout=left):
-                continue
-            ch = os.read(p.stdout.fileno(), 1)
-            if not ch:
-                err = p.stderr.read().decode("utf-8", "replace")
-                raise Failure("server %s exited before listening:\n%s" % (argv, err))
-            line += ch
-        sel.close()
-        check(line.startswith(b"PORT "), "server said %r" % line)
-        return p, int(line.split()[1])
+        return p, port
 
     def cert(self):
         """A self-signed certificate for localhost and 127.0.0.1: (cert, key)."""
-        cert, key = self.path("cert.pem"), self.path("key.pem")
-        if not os.path.exists(cert):
-            subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes",
-                            "-subj", "/CN=localhost", "-days", "2",
-                            "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
-                            "-keyout", key, "-out", cert],
-                           check=True, capture_output=True, timeout=60)
-        return cert, key
+        return testlib.make_cert(self.dir)
 
     def aiosmtpd(self, tls=False, implicit_tls=False, require_starttls=False, user=None,
                  password=None, auth_plaintext=False):
         """Start aiosmtpd; returns the port. Messages land in self.path("inbox")."""
         inbox = self.path("inbox")
         os.makedirs(inbox, exist_ok=True)
-        argv = [PY, os.path.join(HERE, "aiosmtpd_server.py"), "--out", inbox]
+        argv = [PY, testlib.AIOSMTPD_SERVER, "--out", inbox]
         if tls or implicit_tls:
             cert, key = self.cert()
             argv += ["--cert", cert, "--key", key]
@@ -198,33 +178,6 @@ class Harness:
 
 class Skip(Exception):
     """The test cannot run here (exit 77: meson reports a skip)."""
-
-
-def free_port():
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
-def wait_listening(port, proc, limit=10.0):
-    """True once something accepts on port, False if proc died first (port taken)."""
-    deadline = time.monotonic() + limit
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            return False
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1) as s:
-                s.settimeout(2)
-                try:
-                    s.recv(512)  # the greeting; smtp-sink ends the probe session by itself
-                except OSError:
-                    pass
-                return True
-        except OSError:
-            time.sleep(0.05)
-    return False
 
 
 def main(cases, argv):
