@@ -3,7 +3,7 @@
 Spanish locale, colours only on a terminal, 80-column text, sanitized output, and a real
 swaks transcript against a server started here on a free loopback port.
 
-usage: test_explain_cli.py EHLO SMTP_SERVER_SCRIPT
+usage: test_explain_cli.py EHLO
 """
 import json
 import os
@@ -14,8 +14,16 @@ import subprocess
 import sys
 import tempfile
 
-EHLO, SERVER = sys.argv[1], sys.argv[2]
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+import testlib  # noqa: E402
+
+EHLO = sys.argv[1]
 PY = "/usr/bin/python3"
+# The shared aiosmtpd server as a Postfix-like MX: nobody@... gets 550 5.1.1, AUTH PLAIN
+# and LOGIN without TLS (loopback only) for alice, whose password goes in the environment.
+SERVER = [PY, testlib.AIOSMTPD_SERVER, "--hostname", "mx.test.example", "--auth-user", "alice",
+          "--auth-plaintext", "--reject-prefix", "nobody@", "--queue-id", "4Z1x2y3Qk9z",
+          "--timeout", "300", "--lifetime", "60"]
 failures = []
 checks = 0
 
@@ -179,10 +187,13 @@ check(r.returncode == 0 and "\x1b" not in r.stdout and "line 1" in r.stdout,
 
 # A real swaks transcript against a server started here.
 swaks = shutil.which("swaks") or "/usr/bin/swaks"
-srv = subprocess.Popen([PY, SERVER], stdout=subprocess.PIPE, text=True)
+srv_env = dict(os.environ, EHLO_TEST_PASSWORD="secret")
 try:
-    ready, _, _ = select.select([srv.stdout], [], [], 20)
-    port = int(srv.stdout.readline().strip()) if ready else 0
+    srv, port = testlib.start_with_port(SERVER, env=srv_env)
+except testlib.NoPort as e:
+    print("# %s" % e)
+    srv, port = None, 0
+try:
     check(port > 0, "test server listening on 127.0.0.1:%d" % port)
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "swaks.txt")
@@ -239,8 +250,8 @@ try:
               and "Destinatario desconocido" in r.stdout,
               "the 550 5.1.1 of a rejected recipient explained from stdin, in Spanish")
 finally:
-    srv.kill()
-    srv.wait(timeout=10)
+    if srv is not None:
+        testlib.stop(srv)
 
 print("1..%d" % checks)
 if failures:

@@ -25,6 +25,9 @@ import tempfile
 import threading
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+import testlib  # noqa: E402
+
 EHLO = os.path.abspath(sys.argv[1])
 CASE = sys.argv[2]
 SKIP = 77
@@ -642,11 +645,10 @@ def case_starttls_injection():
 def case_tls_files():
     need("openssl")
     with tempfile.TemporaryDirectory() as d:
-        cert, key = os.path.join(d, "cert.pem"), os.path.join(d, "key.pem")
-        r = run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key,
-                 "-out", cert, "-days", "2", "-subj", "/CN=localhost",
-                 "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"])
-        check(r.returncode == 0, r.stderr)
+        try:
+            cert, key = testlib.make_cert(d)
+        except subprocess.CalledProcessError as e:
+            raise Fail("openssl: %s" % e.stderr)
         with Server("--tls-cert", cert, "--tls-key", key) as s:
             ctx = ssl.create_default_context(cafile=cert)
             with smtplib.SMTP("localhost", s.port, timeout=10) as m:

@@ -142,8 +142,7 @@ def start_aiosmtpd(env):
     os.makedirs(env.path("out"), exist_ok=True)
     e = env.vars()
     e["EHLO_TEST_PASSWORD"] = "s3cret-pw"
-    port = env.start([PY, os.path.join(HERE, "aiosmtpd_server.py"), "--out", env.path("out"),
-                      "--cert", cert, "--key", key], env=e)
+    port = env.start(env.aiosmtpd_argv(env.path("out"), cert, key), env=e)
     return port, cert
 
 

@@ -55,8 +55,7 @@ def case_pipe_aiosmtpd(ehlo, env):
     os.makedirs(env.path("out"))
     e = env.vars()
     e["EHLO_TEST_PASSWORD"] = "pipe-s3cret"
-    port = env.start([PY, os.path.join(HERE, "aiosmtpd_server.py"), "--out", env.path("out"),
-                      "--cert", cert, "--key", key], env=e)
+    port = env.start(env.aiosmtpd_argv(env.path("out"), cert, key), env=e)
     tr = env.path("t.jsonl")
     rc, out, err = plain(ehlo, env, ["127.0.0.1:%d" % port, "--tls", "--cafile", cert,
                                      "--ehlo", "me.example", "--transcript", tr],

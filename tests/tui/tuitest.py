@@ -13,6 +13,9 @@ import time
 import uuid
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "lib"))
+import testlib  # noqa: E402
+
 PY = "/usr/bin/python3"
 
 
@@ -77,12 +80,13 @@ class Env:
 
     def cert(self):
         """A certificate and key for localhost and 127.0.0.1 (openssl); returns paths."""
-        cert, key = self.path("cert.pem"), self.path("key.pem")
-        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout",
-                        key, "-out", cert, "-days", "2", "-subj", "/CN=localhost", "-addext",
-                        "subjectAltName=DNS:localhost,IP:127.0.0.1"],
-                       check=True, capture_output=True, timeout=60)
-        return cert, key
+        return testlib.make_cert(self.dir)
+
+    def aiosmtpd_argv(self, out, cert, key):
+        """The shared aiosmtpd server as the explorer's tests use it: STARTTLS with cert,
+        AUTH after TLS for student (password from EHLO_TEST_PASSWORD), messages in out."""
+        return [PY, testlib.AIOSMTPD_SERVER, "--out", out, "--cert", cert, "--key", key,
+                "--auth-user", "student", "--timeout", "60", "--queue-id", "tui%d"]
 
     def close(self):
         """Kill what was started and remove the directory."""
