@@ -103,3 +103,54 @@ def stop(proc, limit=10.0):
         proc.wait(timeout=limit)
     except subprocess.TimeoutExpired:
         pass
+
+
+# Pieces of the small scripted servers (hostile, stalling, hanging) the tests start.
+
+def listen(backlog=4, rcvbuf=None):
+    """A TCP socket listening on 127.0.0.1 on a port the kernel picks. rcvbuf, when given,
+    is set before bind, so the accepted connections inherit it."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    if rcvbuf is not None:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+    s.bind(("127.0.0.1", 0))
+    s.listen(backlog)
+    return s
+
+
+def report_port(sock):
+    """Print the "PORT n" line the test harnesses wait for."""
+    print("PORT %d" % sock.getsockname()[1], flush=True)
+
+
+def serve_for(lsock, lifetime, handle):
+    """Accept connections one after the other and pass each to handle(conn, end) until
+    lifetime seconds have passed; each connection is closed after handle returns."""
+    end = time.time() + lifetime
+    lsock.settimeout(1.0)
+    while time.time() < end:
+        try:
+            conn, _ = lsock.accept()
+        except socket.timeout:
+            continue
+        with conn:
+            handle(conn, end)
+
+
+def command_lines(conn, quiet=False):
+    """The CRLF-ended lines a client sends, until it closes. quiet: a socket error ends
+    them too (otherwise it is raised)."""
+    buf = b""
+    while True:
+        try:
+            data = conn.recv(4096)
+        except OSError:
+            if quiet:
+                return
+            raise
+        if not data:
+            return
+        buf += data
+        while b"\r\n" in buf:
+            line, buf = buf.split(b"\r\n", 1)
+            yield line

@@ -7,17 +7,19 @@ silent: accepts connections and never sends a byte (no greeting, no TLS ServerHe
 starttls: greets, offers STARTTLS, answers it with 220, then never answers the ClientHello.
 Prints "PORT n" once ready; exits after 120 s (or when killed), closing everything.
 """
+import os
 import select
 import socket
 import sys
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+import testlib  # noqa: E402
+
 
 def backlog():
     """Listen with a full accept queue; return the sockets to keep open."""
-    lsock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    lsock.bind(("127.0.0.1", 0))
-    lsock.listen(0)
+    lsock = testlib.listen(backlog=0)
     port = lsock.getsockname()[1]
     keep = [lsock]
     for _ in range(8):
@@ -34,33 +36,24 @@ def backlog():
 
 def silent():
     """Accept and hold every connection, never writing."""
-    lsock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    lsock.bind(("127.0.0.1", 0))
-    lsock.listen(8)
+    lsock = testlib.listen(backlog=8)
     return lsock.getsockname()[1], [lsock]
 
 
 def starttls(conn):
     """Greet, offer STARTTLS, say 220 to it, then read and never answer."""
     conn.sendall(b"220 hang.test ESMTP\r\n")
-    buf = b""
-    while True:
-        data = conn.recv(4096)
-        if not data:
+    for line in testlib.command_lines(conn):
+        verb = line.split(b" ", 1)[0].upper()
+        if verb in (b"EHLO", b"HELO"):
+            conn.sendall(b"250-hang.test\r\n250 STARTTLS\r\n")
+        elif verb == b"STARTTLS":
+            conn.sendall(b"220 go ahead\r\n")
+            while conn.recv(4096):
+                pass
             return
-        buf += data
-        while b"\r\n" in buf:
-            line, buf = buf.split(b"\r\n", 1)
-            verb = line.split(b" ", 1)[0].upper()
-            if verb in (b"EHLO", b"HELO"):
-                conn.sendall(b"250-hang.test\r\n250 STARTTLS\r\n")
-            elif verb == b"STARTTLS":
-                conn.sendall(b"220 go ahead\r\n")
-                while conn.recv(4096):
-                    pass
-                return
-            else:
-                conn.sendall(b"250 ok\r\n")
+        else:
+            conn.sendall(b"250 ok\r\n")
 
 
 def main():
