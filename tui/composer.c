@@ -216,14 +216,30 @@ composer_insert(struct composer *c, const char *bytes, size_t len)
 			continue;
 		if (ch == 0x7f)
 			continue;
+		/* c->bytes already counts the tail: it only moves. */
 		if (target->len + 1 > COMPOSER_LINE_MAX ||
-		    c->bytes + added_bytes + taillen + 1 > COMPOSER_BYTES_MAX ||
+		    c->bytes + added_bytes + 1 > COMPOSER_BYTES_MAX ||
 		    composer_grow_text(target, target->len + 1) != 0) {
 			result = -1;
 			continue;
 		}
 		target->text[target->len++] = (char)ch;
 		added_bytes++;
+	}
+	if (target->len + taillen > COMPOSER_LINE_MAX) {
+		/*
+		 * The tail would push the last line over the cap: give up the end of what was
+		 * inserted there (never the user's own text), cut at a character boundary.
+		 * The tail came from a line within the cap, so the inserted part covers it.
+		 */
+		size_t start = target == cur ? c->cx : 0;
+		size_t keep = COMPOSER_LINE_MAX - taillen;
+
+		while (keep > start && ((unsigned char)target->text[keep] & 0xC0) == 0x80)
+			keep--;
+		added_bytes -= target->len - keep;
+		target->len = keep;
+		result = -1;
 	}
 	size_t cx = target->len;
 	target->bare_lf = cur_bare;

@@ -380,6 +380,33 @@ Test(compose, caps_refuse_and_say_so)
 	composer_free(&c);
 }
 
+Test(compose, insert_before_text_keeps_the_line_cap_and_the_tail)
+{
+	struct composer c;
+	size_t n = COMPOSER_LINE_MAX;
+	char *big = malloc(n);
+
+	cr_assert_not_null(big);
+	memset(big, 'x', n);
+	composer_init(&c);
+	cr_assert_eq(composer_set_text(&c, "tail", 4), 0);
+	c.cy = 0;
+	c.cx = 0;
+	/* A full line typed before "tail": the inserted part gives way, "tail" stays. */
+	cr_assert_eq(composer_insert(&c, big, n), -1);
+	cr_assert(c.capped);
+	cr_assert_eq(c.lines[0].len, COMPOSER_LINE_MAX);
+	cr_assert(memcmp(c.lines[0].text + COMPOSER_LINE_MAX - 4, "tail", 4) == 0);
+	cr_assert_eq(c.bytes, COMPOSER_LINE_MAX);
+	/* Again: still at the cap, never over it. */
+	c.cx = 0;
+	cr_assert_eq(composer_insert(&c, big, n), -1);
+	cr_assert_eq(c.lines[0].len, COMPOSER_LINE_MAX);
+	cr_assert_eq(c.bytes, COMPOSER_LINE_MAX);
+	free(big);
+	composer_free(&c);
+}
+
 Test(compose, mime_headers_that_contradict_a_non_ascii_body)
 {
 	struct composer c;
