@@ -1516,8 +1516,13 @@ Test(transport_tls, handshake_by_steps)
 	cr_assert_eq(transport_connect(t, "localhost", port, 2000, err, ERRLEN), TRANSPORT_OK);
 	cr_assert_eq(transport_tls_begin(t, &o, err, sizeof(err)), TRANSPORT_WANT_WRITE);
 	cr_assert(transport_tls_handshaking(t));
+	/*
+	 * How many steps it takes depends on how fast the server answers (one, when its reply
+	 * is already there for the first read): that the steps never block is shown by
+	 * silent_tls_server_until_the_callers_deadline.
+	 */
 	cr_assert_eq(test_tls_steps(t, &s, err, 5000, &steps), TRANSPORT_OK, "%s", err);
-	cr_assert_gt(steps, 1, "the handshake never waited for the server");
+	cr_assert_geq(steps, 1);
 	cr_assert(transport_tls_active(t));
 	cr_assert(!transport_tls_handshaking(t));
 	cr_assert(s.verified);
