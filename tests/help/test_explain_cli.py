@@ -156,6 +156,12 @@ check("Qué significa" in r.stdout and "Autenticación correcta" in r.stdout,
       "--lang es after the subcommand is Spanish with LANG=C")
 r = run(["--lang", "es", "explain", "235"])
 check("Qué significa" in r.stdout, "--lang es before the subcommand")
+r = run(["--lang", "es", "--help"])
+check(r.returncode == 0 and r.stdout.startswith("uso: ehlo") and "órdenes:" in r.stdout
+      and all(len(l) <= 80 for l in r.stdout.splitlines()),
+      "ehlo --lang es --help: the top-level usage in Spanish, within 80 columns")
+r = run(["--help"])
+check(r.returncode == 0 and r.stdout.startswith("usage: ehlo"), "ehlo --help in English")
 r = run(["--lang=es", "explain", "--format", "json", "550"])
 check(json.loads(r.stdout)["lang"] == "es" and "rechazo" in r.stdout, "--lang=es json")
 r = run(["explain", "235"], LANG="es_ES.UTF-8")
