@@ -171,6 +171,61 @@ tui_open_transcript(struct drive *d, const char *path)
 	return f;
 }
 
+/* A front end as the explorer runs it: full screen or plain lines. */
+struct tui_front {
+	void *(*create)(void);
+	void (*view)(struct drive_view *v, void *arg);
+	int (*run)(void *front, struct drive *d, const char *intro);
+	void (*destroy)(void *front);
+};
+
+/* A plain front end, as the table wants it (adapters let both fit one table). */
+static void *
+tui_plain_create(void)
+{
+	return plain_new();
+}
+
+/* Run the plain front end. */
+static int
+tui_plain_run(void *front, struct drive *d, const char *intro)
+{
+	return plain_main(front, d, intro);
+}
+
+/* Free the plain front end. */
+static void
+tui_plain_destroy(void *front)
+{
+	plain_free(front);
+}
+
+/* A full-screen front end. */
+static void *
+tui_screen_create(void)
+{
+	return screen_new();
+}
+
+/* Run the full-screen front end. */
+static int
+tui_screen_run(void *front, struct drive *d, const char *intro)
+{
+	return screen_main(front, d, intro);
+}
+
+/* Free the full-screen front end. */
+static void
+tui_screen_destroy(void *front)
+{
+	screen_free(front);
+}
+
+static const struct tui_front tui_front_plain = {tui_plain_create, plain_view, tui_plain_run,
+						 tui_plain_destroy};
+static const struct tui_front tui_front_screen = {tui_screen_create, screen_view, tui_screen_run,
+						  tui_screen_destroy};
+
 /* Run the explorer. */
 int
 tui_main(int argc, char **argv)
@@ -229,43 +284,27 @@ tui_main(int argc, char **argv)
 			dopt.servername = "localhost";
 	}
 
-	if (o.plain) {
-		struct plain *p = plain_new();
-		if (p == NULL)
-			return EHLO_EXIT_INTERNAL;
-		plain_view(&view, p);
-		struct drive *d = drive_new(&dopt, &view);
-		if (d == NULL) {
-			plain_free(p);
-			return EHLO_EXIT_INTERNAL;
-		}
-		FILE *tf = o.transcript != NULL ? tui_open_transcript(d, o.transcript) : NULL;
-		if (o.transcript != NULL && tf == NULL)
-			fprintf(stderr, _("ehlo: cannot write %s\n"), o.transcript);
-		rc = plain_main(p, d, pr != NULL ? inproc_about(pr) : NULL);
-		drive_free(d);
-		if (tf != NULL)
-			fclose(tf);
-		plain_free(p);
-	} else {
-		struct screen *s = screen_new();
-		if (s == NULL)
-			return EHLO_EXIT_INTERNAL;
-		screen_view(&view, s);
-		struct drive *d = drive_new(&dopt, &view);
-		if (d == NULL) {
-			screen_free(s);
-			return EHLO_EXIT_INTERNAL;
-		}
-		FILE *tf = o.transcript != NULL ? tui_open_transcript(d, o.transcript) : NULL;
-		if (o.transcript != NULL && tf == NULL)
-			fprintf(stderr, _("ehlo: cannot write %s\n"), o.transcript);
-		rc = screen_main(s, d, pr != NULL ? inproc_about(pr) : NULL);
-		drive_free(d);
-		if (tf != NULL)
-			fclose(tf);
-		screen_free(s);
+	const struct tui_front *fe = o.plain ? &tui_front_plain : &tui_front_screen;
+	void *front = fe->create();
+	struct drive *d = NULL;
+
+	if (front != NULL) {
+		fe->view(&view, front);
+		d = drive_new(&dopt, &view);
 	}
+	if (d == NULL) {
+		rc = EHLO_EXIT_INTERNAL;
+	} else {
+		FILE *tf = o.transcript != NULL ? tui_open_transcript(d, o.transcript) : NULL;
+		if (o.transcript != NULL && tf == NULL)
+			fprintf(stderr, _("ehlo: cannot write %s\n"), o.transcript);
+		rc = fe->run(front, d, pr != NULL ? inproc_about(pr) : NULL);
+		drive_free(d);
+		if (tf != NULL)
+			fclose(tf);
+	}
+	if (front != NULL)
+		fe->destroy(front);
 	inproc_stop(pr);
 	loop_stats_write();
 	return rc;
